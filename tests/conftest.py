@@ -1,0 +1,119 @@
+"""Shared fixtures: fresh databases (SQLite and a real PostgreSQL), an initialised default, the app.
+
+The PostgreSQL server is a real one started by the test run (the ``pgserver`` wheel ships its
+binaries); tests that need it fail, never skip, when it cannot start.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from yrdplan.services.database import Database, connect
+from yrdplan.services.setup import init_database
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory) -> Iterator[str]:
+    """A PostgreSQL server for the whole run; yields an admin URL (psycopg 3, Unix socket)."""
+    import pgserver
+
+    datadir = tmp_path_factory.mktemp("pgdata")
+    server = pgserver.get_server(datadir, cleanup_mode="stop")
+    uri = server.get_uri()  # postgresql://postgres:@/postgres?host=/tmp/…
+    yield uri.replace("postgresql://", "postgresql+psycopg://", 1)
+    server.cleanup()
+
+
+def _with_database(admin_url: str, name: str) -> str:
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def create_pg_database(admin_url: str, template: str | None = None) -> str:
+    name = "t_" + uuid.uuid4().hex[:12]
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        clause = f" TEMPLATE {template}" if template else ""
+        connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    engine.dispose()
+    return _with_database(admin_url, name)
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A new, empty PostgreSQL database for this test."""
+    return create_pg_database(pg_server)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'yrdplan.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path) -> str:
+    """An empty database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return create_pg_database(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture(scope="session")
+def default_sqlite_template(tmp_path_factory) -> Path:
+    """`yrdplan init` run once; tests get copies of the file."""
+    path = tmp_path_factory.mktemp("template") / "default.db"
+    init_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def default_url(default_sqlite_template, tmp_path) -> str:
+    """An initialised embedded-default SQLite database of this test's own."""
+    path = tmp_path / "yrdplan.db"
+    shutil.copy(default_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def default_pg_template(pg_server) -> str:
+    url = create_pg_database(pg_server)
+    init_database(url)
+    return make_url(url).database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_default_url(request, default_sqlite_template, tmp_path) -> str:
+    """An initialised default database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "yrdplan.db"
+        shutil.copy(default_sqlite_template, path)
+        return f"sqlite:///{path}"
+    pg_server = request.getfixturevalue("pg_server")
+    return create_pg_database(pg_server, template=request.getfixturevalue("default_pg_template"))
+
+
+@pytest.fixture
+def database(default_url) -> Iterator[Database]:
+    db = connect(default_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def client(database):
+    from fastapi.testclient import TestClient
+
+    from yrdplan.settings import load_settings
+    from yrdplan.web.app import create_app
+
+    app = create_app(load_settings(database_url=database.url), database)
+    with TestClient(app) as test_client:
+        yield test_client

@@ -1,0 +1,98 @@
+"""The web shell: pages and their JSON twins, log-in with CSRF and throttling, language, tokens."""
+
+import re
+
+from typer.testing import CliRunner
+from web_helpers import csrf_of, login
+
+from yrdplan.cli.main import app as cli
+
+
+def test_home_page_is_chinese_by_default_and_has_a_json_twin(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "长三角一体化规划实施监测系统" in page.text and 'lang="zh-CN"' in page.text
+    twin = client.get("/?format=json").json()
+    assert twin["counts"]["cities"] == 41 and twin["counts"]["counties"] == 305
+    assert f">{twin['counts']['cities']}<" in page.text
+
+
+def test_regions_page_draws_41_cities(client):
+    page = client.get("/regions")
+    assert page.status_code == 200
+    svg = re.search(r"<svg.*?</svg>", page.text, re.S).group(0)
+    assert len(re.findall(r"<path ", svg)) == 41
+    assert 'data-code="320100"' in svg and "南京" in svg
+    twin = client.get("/regions?format=json").json()
+    assert len(twin["cities"]) == 41 and {g["code"] for g in twin["groups"]} >= {
+        "central",
+        "demo_zone",
+    }
+
+
+def test_english_switch(client):
+    response = client.get("/lang/en?next=/regions", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/regions"
+    page = client.get("/regions")
+    assert "The 41 cities of the YRD" in page.text and 'lang="en"' in page.text
+
+
+def test_language_switch_does_not_redirect_off_site(client):
+    response = client.get("/lang/en?next=//evil.example/", follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_login_and_logout(client):
+    response = login(client, "office")
+    assert response.status_code == 303
+    assert "长三角区域合作办公室" in client.get("/").text
+    assert client.get("/api/me").json()["role"] == "office"
+    client.post("/logout", data={"csrf_token": csrf_of(client)})
+    assert client.get("/api/me").status_code == 401
+
+
+def test_wrong_password_is_refused(client):
+    response = login(client, "office", "wrong-password")
+    assert response.status_code == 401 and "用户名或密码不正确" in response.text
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/login", data={"username": "office", "password": "yrdplan-demo"})
+    assert response.status_code == 403
+    assert client.get("/api/me").status_code == 401
+
+
+def test_repeated_failures_are_throttled_even_with_the_right_password(client):
+    for _ in range(5):
+        assert login(client, "viewer", "nope-nope").status_code == 401
+    response = login(client, "viewer")
+    assert response.status_code == 429 and "登录失败次数过多" in response.text
+    assert login(client, "office").status_code == 303  # other accounts are unaffected
+
+
+def test_api_token(client, database):
+    result = CliRunner().invoke(cli, ["users", "token", "steward_nj", "--db", database.url])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["role"] == "data_steward" and me["region_codes"] == ["320100"]
+    assert client.get("/api/me", headers={"Authorization": "Bearer yrd_wrong"}).status_code == 401
+
+
+def test_unknown_region_page_is_404_with_message(client):
+    page = client.get("/regions/999999")
+    assert page.status_code == 404 and "unknown region code" in page.text
+    assert client.get("/regions/999999?format=json").json() == {
+        "error": "unknown region code '999999'"
+    }
+
+
+def test_no_asset_comes_from_another_host(client):
+    for path in ("/", "/regions", "/login"):
+        html = client.get(path).text
+        assert not re.search(r'(src|href)="(https?:)?//', html), path
+
+
+def test_openapi_lists_the_api(client):
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/regions" in spec["paths"] and "/api/me" in spec["paths"]

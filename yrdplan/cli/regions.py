@@ -1,0 +1,77 @@
+"""`yrdplan regions …`: the basic information database of administrative divisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from yrdplan.cli.common import DbOption, FormatOption, OutputFormat, open_database, print_rows
+from yrdplan.domain.regions import LEVELS
+from yrdplan.errors import InputError
+from yrdplan.store.repos import regions as region_repo
+
+app = typer.Typer(help="Regions (GB/T 2260) and region groups.", no_args_is_help=True)
+
+REGION_COLUMNS = ["code", "name", "level", "parent_code", "province_code", "valid_from", "valid_to"]
+
+
+@app.command("list")
+def list_(
+    level: Annotated[str | None, typer.Option(help=f"One of: {', '.join(LEVELS)}.")] = None,
+    group: Annotated[
+        str | None, typer.Option(help="A region group's code or name, e.g. central or 苏南.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Regions as they were on this date (YYYY-MM-DD).")
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Include past versions of changed regions.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """List regions."""
+    day = None
+    if as_of:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError as err:
+            raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from err
+    with open_database(db) as database, database.sessions() as session:
+        regions = region_repo.list_regions(
+            session, level=level, group=group, as_of=day, include_history=history
+        )
+    print_rows([r.to_public() for r in regions], REGION_COLUMNS, fmt, title="Regions")
+
+
+@app.command("show")
+def show(code: str, db: DbOption = None) -> None:
+    """Show one region by its six-digit code."""
+    with open_database(db) as database, database.sessions() as session:
+        region = region_repo.get_region(session, code)
+    print_rows(
+        [region.to_public() | {"area_km2": region.area_km2}],
+        [*REGION_COLUMNS, "area_km2"],
+        OutputFormat.json,
+    )
+
+
+@app.command("groups")
+def groups(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List region groups with their members."""
+    with open_database(db) as database, database.sessions() as session:
+        rows = [
+            {
+                "code": g.code,
+                "name": g.name,
+                "kind": g.kind,
+                "size": len(g.members),
+                "members": g.members,
+            }
+            for g in region_repo.list_groups(session)
+        ]
+    if fmt is not OutputFormat.json:
+        rows = [r | {"members": " ".join(r["members"])} for r in rows]
+    print_rows(rows, ["code", "name", "kind", "size", "members"], fmt, title="Region groups")

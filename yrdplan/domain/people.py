@@ -1,0 +1,63 @@
+"""Users and roles: who may see and change what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES: tuple[str, ...] = ("admin", "office", "unit_reporter", "data_steward", "viewer")
+ROLE_LABELS_ZH = {
+    "admin": "系统管理员",
+    "office": "区域合作办公室",
+    "unit_reporter": "责任单位填报员",
+    "data_steward": "数据管理员",
+    "viewer": "只读用户",
+}
+ROLE_LABELS_EN = {
+    "admin": "Administrator",
+    "office": "Cooperation office",
+    "unit_reporter": "Unit reporter",
+    "data_steward": "Data steward",
+    "viewer": "Viewer",
+}
+
+
+@dataclass(slots=True)
+class UserInfo:
+    """A signed-in user as the services see one."""
+
+    id: int
+    username: str
+    role: str
+    display_name: str = ""
+    unit_id: int | None = None
+    region_codes: list[str] = field(default_factory=list)
+    language: str = "zh"
+
+    @property
+    def sees_all(self) -> bool:
+        """Admin and office read every unit's and region's data."""
+        return self.role in ("admin", "office")
+
+    @property
+    def can_manage(self) -> bool:
+        """Assign, review, publish, load plans."""
+        return self.role in ("admin", "office")
+
+    def can_report_for(self, unit_id: int | None) -> bool:
+        return self.role == "unit_reporter" and unit_id is not None and unit_id == self.unit_id
+
+    def can_read_unit(self, unit_id: int | None) -> bool:
+        if self.sees_all:
+            return True
+        return self.role == "unit_reporter" and unit_id is not None and unit_id == self.unit_id
+
+    def can_edit_region_data(self, region_code: str) -> bool:
+        if self.role == "admin":
+            return True
+        return self.role == "data_steward" and region_code in self.region_codes
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    return role

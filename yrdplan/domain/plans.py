@@ -1,0 +1,109 @@
+"""Plans, their node trees and the targets found in them, as plain records.
+
+The field names follow the JSON that ``yrdplan plan parse --format json`` prints (see README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from yrdplan.domain.problems import Problem
+
+PlanKind = Literal["outline", "implementation_plan", "action_plan", "annual_priorities", "guidance"]
+PLAN_KINDS: tuple[str, ...] = (
+    "outline",
+    "implementation_plan",
+    "action_plan",
+    "annual_priorities",
+    "guidance",
+)
+PLAN_STATUSES: tuple[str, ...] = ("draft", "confirmed", "superseded")
+
+NodeKind = Literal["chapter", "section", "part", "subpart", "item", "subitem", "paragraph"]
+NODE_KINDS: tuple[str, ...] = (
+    "chapter",
+    "section",
+    "part",
+    "subpart",
+    "item",
+    "subitem",
+    "paragraph",
+)
+
+TargetComparator = Literal[">=", "<=", "=", "~", "between"]
+
+
+@dataclass(slots=True)
+class ParsedNode:
+    """One numbered (or lead-sentence) unit of a plan.
+
+    ``start``/``end`` are offsets into the text the node was parsed from; ``parse_plan`` maps
+    them to the original file's text before returning.
+    """
+
+    id: str
+    parent: str | None
+    kind: NodeKind
+    label: str  # the numbering exactly as printed: "一、", "（一）", "1.", "①", or ""
+    ordinal: int
+    title: str
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class ExtractedTarget:
+    """A quantitative target found in a plan's text."""
+
+    indicator: str  # the name as written, simplified
+    indicator_code: str | None
+    value: float | None
+    value_high: float | None
+    unit: str
+    comparator: TargetComparator
+    year: int | None
+    base_year: int | None
+    relative_change: float | None
+    standard: str | None
+    node: str | None
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class ParsedPlan:
+    """Everything the importer read from one document, before anything is stored."""
+
+    title: str
+    issuer: str | None
+    date: str | None  # ISO date where the page gives one
+    nodes: list[ParsedNode] = field(default_factory=list)
+    targets: list[ExtractedTarget] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    original_text: str = ""
+    clean_text: str = ""
+    source_name: str = ""
+    source_format: str = "text"
+    encoding: str = "utf-8"
+
+    def to_json_dict(self) -> dict:
+        """The documented machine-readable form (README: plan parse JSON)."""
+        return {
+            "title": self.title,
+            "issuer": self.issuer,
+            "date": self.date,
+            "nodes": [n.to_dict() for n in self.nodes],
+            "targets": [t.to_dict() for t in self.targets],
+            "problems": [
+                {"kind": p.kind, "message": p.message, "start": p.start, "end": p.end}
+                for p in self.problems
+            ],
+        }

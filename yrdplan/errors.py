@@ -1,0 +1,25 @@
+"""Errors that reach a user as one line: what went wrong and where."""
+
+
+class YrdplanError(Exception):
+    """Base for every error the CLI and web report as a one-line message (exit code 1 / HTTP 4xx)."""
+
+
+class InputError(YrdplanError):
+    """Bad input: a file, row, field or argument the user can fix."""
+
+
+class NotFoundError(YrdplanError):
+    """An id or code that names nothing in the database."""
+
+
+class PermissionDenied(YrdplanError):
+    """The current user's role or unit does not allow this."""
+
+
+class ConflictError(YrdplanError):
+    """Someone else changed the record first, or the target is not empty."""
+
+
+class DatabaseError(YrdplanError):
+    """The database cannot be opened, is from a newer version, or is not a yrdplan database."""

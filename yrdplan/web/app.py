@@ -1,0 +1,106 @@
+"""The web application factory: settings in, app out; nothing is created at import time."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from starlette.middleware.sessions import SessionMiddleware
+
+from yrdplan import __version__
+from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
+from yrdplan.services.database import Database, connect
+from yrdplan.settings import Settings, load_settings
+from yrdplan.store.schema import InstanceSetting
+from yrdplan.web.deps import LoginRequired, optional_user
+from yrdplan.web.render import render, wants_json
+from yrdplan.web.routes import ROUTERS
+
+_STATUS = {
+    NotFoundError: 404,
+    PermissionDenied: 403,
+    ConflictError: 409,
+    InputError: 400,
+    LoginRequired: 401,
+}
+
+
+def _session_secret(settings: Settings, database: Database) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    with database.read() as session:
+        secret = session.scalar(
+            select(InstanceSetting.value).where(InstanceSetting.key == "session_secret")
+        )
+    if not secret:
+        raise YrdplanError(
+            f"{database.where}: no session key stored; run `yrdplan init` or set YRDPLAN_SECRET_KEY"
+        )
+    return secret
+
+
+def _plotly_js() -> Path:
+    # The plotly.js bundle ships inside the plotly wheel; served from there, never from a CDN.
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    database = database or connect(settings.database_url)
+    app = FastAPI(
+        title="yrdplan", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json"
+    )
+    app.state.settings = settings
+    app.state.database = database
+    template_dir = resources.files("yrdplan.web") / "templates"
+    app.state.templates = Environment(
+        loader=FileSystemLoader(str(template_dir)),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_session_secret(settings, database),
+        session_cookie="yrdplan_session",
+        max_age=settings.session_max_age_hours * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.mount("/static/vendor", StaticFiles(directory=_plotly_js()), name="vendor")
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(resources.files("yrdplan.web") / "static")),
+        name="static",
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(YrdplanError)
+    async def handle_yrdplan_error(request: Request, err: YrdplanError) -> Response:
+        status = next((code for kind, code in _STATUS.items() if isinstance(err, kind)), 400)
+        is_api = request.url.path.startswith("/api/")
+        if isinstance(err, LoginRequired) and not is_api and not wants_json(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if is_api or wants_json(request):
+            return JSONResponse(jsonable_encoder({"error": str(err)}), status_code=status)
+        user = None
+        try:
+            with request.app.state.database.read() as session:
+                user = optional_user(request, session)
+        except YrdplanError:
+            user = None
+        return render(
+            request, "error.html", {"status": status, "message": str(err)}, user, status_code=status
+        )

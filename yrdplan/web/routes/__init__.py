@@ -1,0 +1,5 @@
+"""Route modules, one per area; each exposes ``router``. ``ROUTERS`` is the app's list."""
+
+from yrdplan.web.routes import auth, home, regions
+
+ROUTERS = [auth.router, home.router, regions.router]
