@@ -20,6 +20,8 @@ from yrdplan.ingest.regions import (
     source_version,
 )
 from yrdplan.services.accounts import create_user
+from yrdplan.services.catalogue import load_default_catalogue
+from yrdplan.services.seed_plans import load_seed_plans
 from yrdplan.store.repos.regions import add_group, add_regions
 from yrdplan.store.schema import DataSource, InstanceSetting
 
@@ -86,6 +88,8 @@ Step = tuple[str, Callable[[Session], str]]
 BASE_STEPS: list[Step] = [
     ("regions", load_regions),
     ("instance", make_instance_secret),
+    ("indicator catalogue", load_default_catalogue),
+    ("seed plans", load_seed_plans),
 ]
 DEMO_STEPS: list[Step] = [
     ("demo accounts", add_demo_accounts),

@@ -269,6 +269,32 @@ class PlanNode(Base):
     is_task: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class PlanTarget(Base):
+    """A quantitative target as the importer found it in one plan version's text.
+
+    Confirming the version turns the ones matched to the catalogue into ``targets`` revisions.
+    """
+
+    __tablename__ = "plan_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("plan_nodes.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(200))
+    indicator_code: Mapped[str | None] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    value_high: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32), default="")
+    comparator: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int | None] = mapped_column(Integer)
+    base_year: Mapped[int | None] = mapped_column(Integer)
+    relative_change: Mapped[float | None] = mapped_column(Float)
+    standard: Mapped[str | None] = mapped_column(String(64))
+    start: Mapped[int] = mapped_column(Integer, default=0)
+    end: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class NodeLink(Base):
     """A lower plan's node implements a higher plan's node (city → province → national)."""
 

@@ -1,0 +1,175 @@
+"""Plans, their versions, node trees and extracted targets in the store."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yrdplan.domain.plan_diff import node_paths
+from yrdplan.domain.plans import ExtractedTarget, ParsedNode, ParsedPlan
+from yrdplan.domain.problems import Problem
+from yrdplan.errors import NotFoundError
+from yrdplan.store.schema import Plan, PlanNode, PlanTarget, PlanVersion
+
+# Which node kinds are deliverable tasks, in order of preference: the deepest numbered level
+# the document uses (Nanjing's "1." items; seed 004's "（一）" items; else lead-sentence tasks).
+TASK_KIND_PREFERENCE = ("item", "subpart", "paragraph")
+
+
+def find_plan(session: Session, ref: str | int) -> Plan:
+    """A plan by id or code; ``NotFoundError`` naming the reference otherwise."""
+    plan = None
+    if isinstance(ref, int) or str(ref).isdigit():
+        plan = session.get(Plan, int(ref))
+    if plan is None:
+        plan = session.scalar(select(Plan).where(Plan.code == str(ref)))
+    if plan is None:
+        raise NotFoundError(f"no plan with id or code {ref!r}")
+    return plan
+
+
+def list_plans(session: Session) -> list[Plan]:
+    return list(session.scalars(select(Plan).order_by(Plan.id)))
+
+
+def get_version(session: Session, plan: Plan, version: int | None = None) -> PlanVersion:
+    number = version if version is not None else plan.current_version
+    row = session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == number))
+    if row is None:
+        raise NotFoundError(f"plan {plan.code} has no version {number}")
+    return row
+
+
+def latest_version_number(session: Session, plan: Plan) -> int:
+    return session.scalar(select(func.max(PlanVersion.version)).where(PlanVersion.plan_id == plan.id)) or 0
+
+
+def task_kind(nodes: list[ParsedNode]) -> str | None:
+    kinds = {n.kind for n in nodes}
+    return next((kind for kind in TASK_KIND_PREFERENCE if kind in kinds), None)
+
+
+def add_version(session: Session, plan: Plan, parsed: ParsedPlan, *, number: int, created_by: int | None) -> PlanVersion:
+    """Store one parsed edition with its nodes and targets, as a draft."""
+    version = PlanVersion(
+        plan_id=plan.id,
+        version=number,
+        status="draft",
+        source_name=parsed.source_name,
+        source_format=parsed.source_format,
+        source_sha256=hashlib.sha256(parsed.original_text.encode("utf-8")).hexdigest(),
+        original_text=parsed.original_text,
+        clean_text=parsed.clean_text,
+        problems=[_problem_dict(p) for p in parsed.problems],
+        created_by=created_by,
+    )
+    session.add(version)
+    session.flush()
+    paths = node_paths(parsed.nodes)
+    tasks_are = task_kind(parsed.nodes)
+    rows: dict[str, PlanNode] = {}
+    for position, node in enumerate(parsed.nodes):
+        row = PlanNode(
+            version_id=version.id,
+            node_key=node.id,
+            parent_id=rows[node.parent].id if node.parent in rows else None,
+            position=position,
+            kind=node.kind,
+            label=node.label,
+            ordinal=node.ordinal,
+            path=paths[node.id][:200],
+            title=node.title,
+            text=node.text,
+            start=node.start,
+            end=node.end,
+            is_task=node.kind == tasks_are,
+        )
+        session.add(row)
+        session.flush()
+        rows[node.id] = row
+    for position, target in enumerate(parsed.targets):
+        session.add(_target_row(version.id, rows, position, target))
+    return version
+
+
+def _problem_dict(problem: Problem) -> dict:
+    return {
+        "kind": problem.kind,
+        "message": problem.message,
+        "severity": problem.severity,
+        "start": problem.start,
+        "end": problem.end,
+    }
+
+
+def _target_row(version_id: int, rows: dict[str, PlanNode], position: int, target: ExtractedTarget) -> PlanTarget:
+    return PlanTarget(
+        version_id=version_id,
+        node_id=rows[target.node].id if target.node in rows else None,
+        position=position,
+        indicator=target.indicator[:200],
+        indicator_code=target.indicator_code,
+        value=target.value,
+        value_high=target.value_high,
+        unit=target.unit,
+        comparator=target.comparator,
+        year=target.year,
+        base_year=target.base_year,
+        relative_change=target.relative_change,
+        standard=target.standard,
+        start=target.start,
+        end=target.end,
+    )
+
+
+def nodes_of(session: Session, version: PlanVersion) -> list[PlanNode]:
+    return list(session.scalars(select(PlanNode).where(PlanNode.version_id == version.id).order_by(PlanNode.position)))
+
+
+def targets_of(session: Session, version: PlanVersion) -> list[PlanTarget]:
+    return list(
+        session.scalars(select(PlanTarget).where(PlanTarget.version_id == version.id).order_by(PlanTarget.position))
+    )
+
+
+def as_parsed_nodes(nodes: list[PlanNode]) -> list[ParsedNode]:
+    """Stored nodes back as parser records (ids are the stored node keys), e.g. for a diff."""
+    key_of = {n.id: n.node_key for n in nodes}
+    return [
+        ParsedNode(
+            id=n.node_key,
+            parent=key_of.get(n.parent_id),
+            kind=n.kind,
+            label=n.label,
+            ordinal=n.ordinal,
+            title=n.title,
+            text=n.text,
+            start=n.start,
+            end=n.end,
+        )
+        for n in nodes
+    ]
+
+
+def as_extracted_targets(targets: list[PlanTarget], nodes: list[PlanNode]) -> list[ExtractedTarget]:
+    key_of = {n.id: n.node_key for n in nodes}
+    return [
+        ExtractedTarget(
+            indicator=t.indicator,
+            indicator_code=t.indicator_code,
+            value=t.value,
+            value_high=t.value_high,
+            unit=t.unit,
+            comparator=t.comparator,
+            year=t.year,
+            base_year=t.base_year,
+            relative_change=t.relative_change,
+            standard=t.standard,
+            node=key_of.get(t.node_id),
+            start=t.start,
+            end=t.end,
+        )
+        for t in targets
+    ]
