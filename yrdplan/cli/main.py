@@ -7,7 +7,7 @@ import sys
 import typer
 
 from yrdplan import __version__
-from yrdplan.cli import db, regions, setup, users
+from yrdplan.cli import db, plan, regions, setup, users
 from yrdplan.cli.common import err_console
 from yrdplan.errors import YrdplanError
 
@@ -22,6 +22,7 @@ app.command("serve")(setup.serve)
 app.add_typer(regions.app, name="regions")
 app.add_typer(users.app, name="users")
 app.add_typer(db.app, name="db")
+app.add_typer(plan.app, name="plan")
 
 
 @app.callback()
