@@ -32,7 +32,8 @@ from yrdplan.services.plans import (
 )
 
 app = typer.Typer(
-    help="Plan documents: parse, import, confirm, revise, compare and link plans.", no_args_is_help=True
+    help="Plan documents: parse, import, confirm, revise, compare and link plans.",
+    no_args_is_help=True,
 )
 
 
@@ -135,14 +136,25 @@ PLAN_COLUMNS = ["id", "code", "title", "kind", "region", "version", "status"]
 @app.command("import")
 def import_(
     file: FileArgument,
-    kind: Annotated[str, typer.Option(help=f"One of: {', '.join(PLAN_KINDS)}.")] = "implementation_plan",
-    region: Annotated[str | None, typer.Option(help="Region code the plan is for, e.g. 320100.")] = None,
-    parent: Annotated[str | None, typer.Option(help="Id or code of the plan this one implements.")] = None,
-    code: Annotated[
-        str | None, typer.Option(help="Plan code; an existing code imports a revised edition (new version).")
+    kind: Annotated[
+        str, typer.Option(help=f"One of: {', '.join(PLAN_KINDS)}.")
+    ] = "implementation_plan",
+    region: Annotated[
+        str | None, typer.Option(help="Region code the plan is for, e.g. 320100.")
     ] = None,
-    title: Annotated[str | None, typer.Option(help="Title, when the document's own is not the one to use.")] = None,
-    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm at once instead of leaving a draft.")] = False,
+    parent: Annotated[
+        str | None, typer.Option(help="Id or code of the plan this one implements.")
+    ] = None,
+    code: Annotated[
+        str | None,
+        typer.Option(help="Plan code; an existing code imports a revised edition (new version)."),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Title, when the document's own is not the one to use.")
+    ] = None,
+    confirm: Annotated[
+        bool, typer.Option("--confirm", help="Confirm at once instead of leaving a draft.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import a plan document as a draft (or a new version of plan --code) and show what changed."""
@@ -172,7 +184,9 @@ def list_(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
 @app.command("confirm")
 def confirm_(
     plan: Annotated[str, typer.Argument(help="Plan id or code.")],
-    version: Annotated[int | None, typer.Option(help="Version to confirm (default: the newest).")] = None,
+    version: Annotated[
+        int | None, typer.Option(help="Version to confirm (default: the newest).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Confirm a draft: its task nodes become tracked tasks, its targets become targets."""
@@ -204,7 +218,9 @@ def diff(
 @app.command("link")
 def link(
     plan: Annotated[str, typer.Argument(help="The lower plan (id or code).")],
-    upper: Annotated[str | None, typer.Option(help="The higher plan (default: its parent).")] = None,
+    upper: Annotated[
+        str | None, typer.Option(help="The higher plan (default: its parent).")
+    ] = None,
     top: Annotated[int, typer.Option(help="Suggestions per task.")] = 2,
     min_score: Annotated[float, typer.Option(help="Lowest similarity suggested (0–1).")] = 0.2,
     db: DbOption = None,
@@ -212,8 +228,21 @@ def link(
     """Suggest links from a plan's tasks to the nodes of the plan above it (confirm them on the web)."""
     with open_database(db) as database, database.write() as session:
         links = suggest_plan_links(session, plan, upper, top_k=top, min_score=min_score)
-        rows = [{"id": x.id, "lower_node": x.lower_node_id, "upper_node": x.upper_node_id, "score": x.score} for x in links]
-    print_rows(rows, ["id", "lower_node", "upper_node", "score"], OutputFormat.table, title="New link suggestions")
+        rows = [
+            {
+                "id": x.id,
+                "lower_node": x.lower_node_id,
+                "upper_node": x.upper_node_id,
+                "score": x.score,
+            }
+            for x in links
+        ]
+    print_rows(
+        rows,
+        ["id", "lower_node", "upper_node", "score"],
+        OutputFormat.table,
+        title="New link suggestions",
+    )
 
 
 def _print_diff(diff: dict) -> None:
@@ -227,8 +256,12 @@ def _print_diff(diff: dict) -> None:
         for item in part["removed"]:
             console.print(f"  [red]-[/red] {_escape(_describe(item))}")
         for item in part["changed"]:
-            fields = "; ".join(f"{c['field']}: {short_change(c['old'], c['new'])}" for c in item["changes"])
-            console.print(f"  [yellow]~[/yellow] {_escape(str(item.get('path') or item.get('indicator')))}: {_escape(fields)}")
+            fields = "; ".join(
+                f"{c['field']}: {short_change(c['old'], c['new'])}" for c in item["changes"]
+            )
+            console.print(
+                f"  [yellow]~[/yellow] {_escape(str(item.get('path') or item.get('indicator')))}: {_escape(fields)}"
+            )
 
 
 def short_change(old: object, new: object, context: int = 12) -> str:

@@ -21,7 +21,7 @@ from yrdplan.domain.plans import NODE_KINDS, PLAN_KINDS, ParsedPlan
 from yrdplan.errors import ConflictError, InputError, NotFoundError
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos.regions import get_region
-from yrdplan.store.schema import NodeLink, Plan, PlanNode, PlanVersion, Task, TargetRecord, utcnow
+from yrdplan.store.schema import NodeLink, Plan, PlanNode, PlanVersion, TargetRecord, Task, utcnow
 
 
 @dataclass
@@ -74,7 +74,9 @@ def _check_meta(session: Session, meta: PlanMeta) -> Plan | None:
     return plan_repo.find_plan(session, meta.parent) if meta.parent else None
 
 
-def import_plan(session: Session, parsed: ParsedPlan, meta: PlanMeta, *, actor_id: int | None = None) -> ImportResult:
+def import_plan(
+    session: Session, parsed: ParsedPlan, meta: PlanMeta, *, actor_id: int | None = None
+) -> ImportResult:
     """Store ``parsed`` as a draft: a new plan, or a new version of the plan ``meta.code`` names.
 
     A new version never overwrites: the earlier ones stay, and the result carries the diff
@@ -85,7 +87,9 @@ def import_plan(session: Session, parsed: ParsedPlan, meta: PlanMeta, *, actor_i
     diff = None
     if existing is not None:
         plan = existing
-        previous = plan_repo.get_version(session, plan, plan_repo.latest_version_number(session, plan))
+        previous = plan_repo.get_version(
+            session, plan, plan_repo.latest_version_number(session, plan)
+        )
         number = previous.version + 1
         diff = _diff(session, previous, parsed).to_dict()
     else:
@@ -104,8 +108,9 @@ def import_plan(session: Session, parsed: ParsedPlan, meta: PlanMeta, *, actor_i
         session.flush()
         number = 1
     version = plan_repo.add_version(session, plan, parsed, number=number, created_by=actor_id)
-    plan.current_version = number
-    plan.status = "draft"
+    if plan.status != "confirmed":
+        # The version in force stays the confirmed one until the revision is confirmed itself.
+        plan.current_version = number
     nodes = plan_repo.nodes_of(session, version)
     return ImportResult(
         plan_id=plan.id,
@@ -153,7 +158,9 @@ def _draft(session: Session, node_id: int) -> PlanNode:
         raise NotFoundError(f"no plan node {node_id}")
     version = session.get(PlanVersion, node.version_id)
     if version.status != "draft":
-        raise ConflictError(f"plan node {node_id} belongs to a {version.status} version; import a revision to change it")
+        raise ConflictError(
+            f"plan node {node_id} belongs to a {version.status} version; import a revision to change it"
+        )
     return node
 
 
@@ -180,16 +187,22 @@ def split_node(session: Session, node_id: int, at: int) -> PlanNode:
     """Split a draft node's text at character ``at`` into itself and a new sibling after it."""
     node = _draft(session, node_id)
     if not 0 < at < len(node.text):
-        raise InputError(f"split position {at} is outside node {node_id}'s text (1…{len(node.text) - 1})")
+        raise InputError(
+            f"split position {at} is outside node {node_id}'s text (1…{len(node.text) - 1})"
+        )
     later = list(
         session.scalars(
-            select(PlanNode).where(PlanNode.version_id == node.version_id, PlanNode.position > node.position)
+            select(PlanNode).where(
+                PlanNode.version_id == node.version_id, PlanNode.position > node.position
+            )
         )
     )
     for other in later:
         other.position += 1
     head, tail = node.text[:at], node.text[at:]
-    keys = set(session.scalars(select(PlanNode.node_key).where(PlanNode.version_id == node.version_id)))
+    keys = set(
+        session.scalars(select(PlanNode.node_key).where(PlanNode.version_id == node.version_id))
+    )
     number = len(keys) + 1
     while f"n{number}" in keys:
         number += 1
@@ -214,10 +227,18 @@ def split_node(session: Session, node_id: int, at: int) -> PlanNode:
     return sibling
 
 
-def confirm_version(session: Session, plan_ref: str | int, version: int | None = None, *, actor_id: int | None = None) -> dict:
+def confirm_version(
+    session: Session,
+    plan_ref: str | int,
+    version: int | None = None,
+    *,
+    actor_id: int | None = None,
+) -> dict:
     """Confirm a draft: its task nodes become tracked tasks and its targets become targets."""
     plan = plan_repo.find_plan(session, plan_ref)
-    row = plan_repo.get_version(session, plan, version)
+    row = plan_repo.get_version(
+        session, plan, version or plan_repo.latest_version_number(session, plan)
+    )
     if row.status != "draft":
         raise ConflictError(f"plan {plan.code} version {row.version} is {row.status}, not a draft")
     for other in session.scalars(
@@ -295,7 +316,9 @@ def _sync_targets(session: Session, plan: Plan, version: PlanVersion, actor_id: 
         }
         key = f"{plan.code}:{found.indicator_code}:{found.year}"
         current = session.scalar(
-            select(TargetRecord).where(TargetRecord.target_key == key, TargetRecord.is_current.is_(True))
+            select(TargetRecord).where(
+                TargetRecord.target_key == key, TargetRecord.is_current.is_(True)
+            )
         )
         if current is not None and all(getattr(current, k) == v for k, v in values.items()):
             continue
@@ -335,7 +358,12 @@ def list_plans_public(session: Session) -> list[dict]:
 
 
 def suggest_plan_links(
-    session: Session, lower_ref: str | int, upper_ref: str | int | None = None, *, top_k: int = 3, min_score: float = 0.2
+    session: Session,
+    lower_ref: str | int,
+    upper_ref: str | int | None = None,
+    *,
+    top_k: int = 3,
+    min_score: float = 0.2,
 ) -> list[NodeLink]:
     """Store link suggestions from the lower plan's tasks to the nodes of the plan above it."""
     lower = plan_repo.find_plan(session, lower_ref)
@@ -345,7 +373,9 @@ def suggest_plan_links(
         upper = session.get(Plan, lower.parent_plan_id)
     else:
         upper = plan_repo.find_plan(session, upper_ref)
-    lower_nodes = [n for n in plan_repo.nodes_of(session, plan_repo.get_version(session, lower)) if n.is_task]
+    lower_nodes = [
+        n for n in plan_repo.nodes_of(session, plan_repo.get_version(session, lower)) if n.is_task
+    ]
     upper_nodes = plan_repo.nodes_of(session, plan_repo.get_version(session, upper))
     if not lower_nodes or not upper_nodes:
         return []
@@ -366,14 +396,21 @@ def suggest_plan_links(
         pair = (lower_nodes[suggestion.lower_index].id, upper_nodes[suggestion.upper_index].id)
         if pair in existing:
             continue
-        link = NodeLink(lower_node_id=pair[0], upper_node_id=pair[1], status="suggested", score=round(suggestion.score, 4))
+        link = NodeLink(
+            lower_node_id=pair[0],
+            upper_node_id=pair[1],
+            status="suggested",
+            score=round(suggestion.score, 4),
+        )
         session.add(link)
         links.append(link)
     session.flush()
     return links
 
 
-def decide_link(session: Session, link_id: int, accept: bool, *, actor_id: int | None = None) -> NodeLink:
+def decide_link(
+    session: Session, link_id: int, accept: bool, *, actor_id: int | None = None
+) -> NodeLink:
     link = session.get(NodeLink, link_id)
     if link is None:
         raise NotFoundError(f"no link suggestion {link_id}")

@@ -1,0 +1,101 @@
+"""Plan pages: who sees drafts, import by upload, review edits, confirmation, the diff page."""
+
+import re
+
+from test_plans_store import revised_nanjing
+from web_helpers import csrf_of, login
+
+
+def _import_revision(client, tmp_path):
+    path = revised_nanjing(tmp_path)
+    with path.open("rb") as handle:
+        return client.post(
+            "/plans/import",
+            data={
+                "csrf_token": csrf_of(client),
+                "kind": "implementation_plan",
+                "code": "nj-implementation-2020",
+            },
+            files={"file": ("nanjing-revised.txt", handle, "text/plain")},
+            follow_redirects=False,
+        )
+
+
+def test_public_sees_confirmed_plans_and_their_targets(client):
+    listing = client.get("/plans?format=json").json()
+    assert len(listing["plans"]) == 5
+    nanjing = next(p for p in listing["plans"] if p["code"] == "nj-implementation-2020")
+    page = client.get(f"/plans/{nanjing['id']}")
+    assert page.status_code == 200
+    assert "<mark" in page.text and "研发投入强度达到3.2%以上" in re.sub(r"<[^>]+>", "", page.text)
+    data = client.get(f"/plans/{nanjing['id']}?format=json").json()
+    assert data["counts"]["tasks"] == 35
+    assert {"RD_INTENSITY", "PM25", "ENERGY_INTENSITY"} <= {
+        t["indicator_code"] for t in data["targets"]
+    }
+
+
+def test_office_imports_a_revision_reviews_and_confirms_it(client, tmp_path):
+    login(client, "office")
+    response = _import_revision(client, tmp_path)
+    assert response.status_code == 303 and response.headers["location"].endswith("/versions/2")
+    draft = client.get(response.headers["location"] + "?format=json").json()
+    assert draft["version"]["status"] == "draft"
+    node = next(n for n in draft["nodes"] if n["kind"] == "item" and n["ordinal"] == 1)
+    edited = client.post(
+        f"/plans/nodes/{node['id']}",
+        data={
+            "csrf_token": csrf_of(client),
+            "title": "更新后的任务标题",
+            "kind": "item",
+            "is_task": "true",
+        },
+        follow_redirects=False,
+    )
+    assert edited.status_code == 303
+    diff = client.get(f"/plans/{draft['plan']['id']}/diff?old=1&new=2&format=json").json()
+    assert (
+        diff["diff"]["summary"]["targets_changed"] == 1
+        and diff["diff"]["summary"]["nodes_changed"] >= 1
+    )
+    confirmed = client.post(
+        f"/plans/{draft['plan']['id']}/versions/2/confirm",
+        data={"csrf_token": csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303
+    tasks = client.get(f"/plans/{draft['plan']['id']}?format=json").json()
+    assert tasks["version"]["status"] == "confirmed"
+    assert next(n for n in tasks["nodes"] if n["id"] == node["id"])["title"] == "更新后的任务标题"
+
+
+def test_drafts_are_hidden_from_the_public_and_the_viewer(client, tmp_path):
+    login(client, "office")
+    location = _import_revision(client, tmp_path).headers["location"]
+    client.post("/logout", data={"csrf_token": csrf_of(client)})
+    assert client.get(location).status_code == 404
+    login(client, "viewer")
+    assert client.get(location).status_code == 404
+    # The viewer still sees the version in force.
+    assert (
+        client.get(location.rsplit("/versions", 1)[0] + "?format=json").json()["version"]["number"]
+        == 1
+    )
+
+
+def test_viewer_cannot_import_or_confirm(client, tmp_path):
+    login(client, "viewer")
+    assert _import_revision(client, tmp_path).status_code == 403
+    response = client.post("/plans/2/versions/1/confirm", data={"csrf_token": csrf_of(client)})
+    assert response.status_code == 403
+
+
+def test_upload_of_an_unsupported_file_is_a_clear_error(client):
+    login(client, "office")
+    response = client.post(
+        "/plans/import",
+        data={"csrf_token": csrf_of(client), "kind": "guidance"},
+        files={"file": ("scan.pdf", b"%PDF-1.4 binary", "application/pdf")},
+    )
+    assert response.status_code == 400 and "scan.pdf" in response.text
+    assert len(client.get("/plans?format=json").json()["plans"]) == 5
