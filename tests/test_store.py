@@ -145,3 +145,18 @@ def test_head_revision_is_the_stamped_one(any_default_url):
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
     engine.dispose()
+
+
+def test_migrations_and_models_agree(empty_url):
+    """Autogenerate against a freshly migrated database finds nothing to add: no drift."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from yrdplan.store.migrate import upgrade
+    from yrdplan.store.schema import Base
+
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        upgrade(connection, "test")
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()

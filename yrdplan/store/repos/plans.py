@@ -36,14 +36,19 @@ def list_plans(session: Session) -> list[Plan]:
 
 def get_version(session: Session, plan: Plan, version: int | None = None) -> PlanVersion:
     number = version if version is not None else plan.current_version
-    row = session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == number))
+    row = session.scalar(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == number)
+    )
     if row is None:
         raise NotFoundError(f"plan {plan.code} has no version {number}")
     return row
 
 
 def latest_version_number(session: Session, plan: Plan) -> int:
-    return session.scalar(select(func.max(PlanVersion.version)).where(PlanVersion.plan_id == plan.id)) or 0
+    return (
+        session.scalar(select(func.max(PlanVersion.version)).where(PlanVersion.plan_id == plan.id))
+        or 0
+    )
 
 
 def task_kind(nodes: list[ParsedNode]) -> str | None:
@@ -51,7 +56,9 @@ def task_kind(nodes: list[ParsedNode]) -> str | None:
     return next((kind for kind in TASK_KIND_PREFERENCE if kind in kinds), None)
 
 
-def add_version(session: Session, plan: Plan, parsed: ParsedPlan, *, number: int, created_by: int | None) -> PlanVersion:
+def add_version(
+    session: Session, plan: Plan, parsed: ParsedPlan, *, number: int, created_by: int | None
+) -> PlanVersion:
     """Store one parsed edition with its nodes and targets, as a draft."""
     version = PlanVersion(
         plan_id=plan.id,
@@ -104,7 +111,9 @@ def _problem_dict(problem: Problem) -> dict:
     }
 
 
-def _target_row(version_id: int, rows: dict[str, PlanNode], position: int, target: ExtractedTarget) -> PlanTarget:
+def _target_row(
+    version_id: int, rows: dict[str, PlanNode], position: int, target: ExtractedTarget
+) -> PlanTarget:
     return PlanTarget(
         version_id=version_id,
         node_id=rows[target.node].id if target.node in rows else None,
@@ -125,12 +134,20 @@ def _target_row(version_id: int, rows: dict[str, PlanNode], position: int, targe
 
 
 def nodes_of(session: Session, version: PlanVersion) -> list[PlanNode]:
-    return list(session.scalars(select(PlanNode).where(PlanNode.version_id == version.id).order_by(PlanNode.position)))
+    return list(
+        session.scalars(
+            select(PlanNode).where(PlanNode.version_id == version.id).order_by(PlanNode.position)
+        )
+    )
 
 
 def targets_of(session: Session, version: PlanVersion) -> list[PlanTarget]:
     return list(
-        session.scalars(select(PlanTarget).where(PlanTarget.version_id == version.id).order_by(PlanTarget.position))
+        session.scalars(
+            select(PlanTarget)
+            .where(PlanTarget.version_id == version.id)
+            .order_by(PlanTarget.position)
+        )
     )
 
 

@@ -1,5 +1,5 @@
 """Route modules, one per area; each exposes ``router``. ``ROUTERS`` is the app's list."""
 
-from yrdplan.web.routes import auth, home, regions
+from yrdplan.web.routes import auth, home, plans, regions
 
-ROUTERS = [auth.router, home.router, regions.router]
+ROUTERS = [auth.router, home.router, regions.router, plans.router]
