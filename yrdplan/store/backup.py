@@ -119,8 +119,10 @@ def read_backup(path: Path) -> tuple[dict, dict[str, list[dict]]]:
                 payload = archive.read(f"tables/{name}.jsonl")
                 if hashlib.sha256(payload).hexdigest() != info["sha256"]:
                     raise InputError(f"{path}: table {name} is corrupt (checksum mismatch)")
+                # Split on "\n" only: json.dumps escapes it inside strings, but not U+2028
+                # and the other separators that str.splitlines would also cut at.
                 data[name] = [
-                    json.loads(line) for line in payload.decode("utf-8").splitlines() if line
+                    json.loads(line) for line in payload.decode("utf-8").split("\n") if line
                 ]
                 if len(data[name]) != info["rows"]:
                     raise InputError(
