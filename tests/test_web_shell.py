@@ -1,5 +1,6 @@
 """The web shell: pages and their JSON twins, log-in with CSRF and throttling, language, tokens."""
 
+import json
 import re
 
 from typer.testing import CliRunner
@@ -96,3 +97,28 @@ def test_no_asset_comes_from_another_host(client):
 def test_openapi_lists_the_api(client):
     spec = client.get("/api/openapi.json").json()
     assert "/api/regions" in spec["paths"] and "/api/me" in spec["paths"]
+
+
+def test_audit_page_is_for_the_office_and_shows_changes(client):
+    assert client.get("/audit").status_code in (303, 401) or "登录" in client.get("/audit").text
+    login(client, "viewer")
+    assert client.get("/audit").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_of(client)})
+    login(client, "office")
+    data = client.get("/audit?entity=users&format=json").json()
+    assert data["entries"] and {e["entity"] for e in data["entries"]} == {"users"}
+    inserts = [e for e in data["entries"] if e["action"] == "insert"]
+    # The log says a password was set, never what its hash is.
+    assert inserts and all(e["new"]["password_hash"] == "<redacted>" for e in inserts)
+
+
+def test_user_defined_region_group(database):
+    result = CliRunner().invoke(
+        cli,
+        ["regions", "group-add", "benchmark", "--name", "对标城市", "--member", "320100", "--member", "330100", "--db", database.url],
+    )
+    assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(cli, ["regions", "list", "--group", "benchmark", "--format", "json", "--db", database.url])
+    assert [r["name"] for r in json.loads(listed.stdout)] == ["南京市", "杭州市"]
+    bad = CliRunner().invoke(cli, ["regions", "group-add", "bad", "--name", "x", "--member", "999999", "--db", database.url])
+    assert bad.exit_code != 0

@@ -7,8 +7,15 @@ from typing import Annotated
 
 import typer
 
-from yrdplan.cli.common import DbOption, FormatOption, OutputFormat, open_database, print_rows
-from yrdplan.domain.regions import LEVELS
+from yrdplan.cli.common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    open_database,
+    print_rows,
+)
+from yrdplan.domain.regions import LEVELS, RegionGroup
 from yrdplan.errors import InputError
 from yrdplan.store.repos import regions as region_repo
 
@@ -75,3 +82,18 @@ def groups(fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     if fmt is not OutputFormat.json:
         rows = [r | {"members": " ".join(r["members"])} for r in rows]
     print_rows(rows, ["code", "name", "kind", "size", "members"], fmt, title="Region groups")
+
+
+@app.command("group-add")
+def group_add(
+    code: Annotated[str, typer.Argument(help="Short code for the group, e.g. my_benchmark.")],
+    name: Annotated[str, typer.Option(help="Name shown to users.")],
+    member: Annotated[list[str], typer.Option(help="Member region code; repeat for more.")],
+    description: Annotated[str, typer.Option(help="What the group is for.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Define a region group of your own (e.g. cities to benchmark against each other)."""
+    group = RegionGroup(code=code, name=name, description=description, members=list(member), kind="user")
+    with open_database(db) as database, database.write() as session:
+        region_repo.add_group(session, group)
+    console.print(f"Added group {code} with {len(member)} members")

@@ -54,9 +54,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+REDACTED = "<redacted>"
+
+
+def _shown(obj: Base, key: str, value: Any) -> Any:
+    return REDACTED if key in type(obj).__audit_redact__ and value is not None else _jsonable(value)
+
+
 def _row_values(obj: Base) -> dict[str, Any]:
     mapper = inspect(obj).mapper
-    return {col.key: _jsonable(getattr(obj, col.key)) for col in mapper.column_attrs}
+    return {col.key: _shown(obj, col.key, getattr(obj, col.key)) for col in mapper.column_attrs}
 
 
 def _identity(obj: Base) -> str:
@@ -72,8 +79,8 @@ def _changes(obj: Base) -> tuple[dict, dict]:
     for attr in state.mapper.column_attrs:
         history = state.attrs[attr.key].history
         if history.has_changes():
-            old[attr.key] = _jsonable(history.deleted[0]) if history.deleted else None
-            new[attr.key] = _jsonable(history.added[0]) if history.added else None
+            old[attr.key] = _shown(obj, attr.key, history.deleted[0]) if history.deleted else None
+            new[attr.key] = _shown(obj, attr.key, history.added[0]) if history.added else None
     return old, new
 
 
