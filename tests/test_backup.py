@@ -36,10 +36,10 @@ def _add_awkward_rows(url):
     """Rows that stress a round trip: binary, JSON, NULLs, dates, a child inserted before its parent."""
     db = connect(url)
     with db.write(Actor(1, "admin")) as session:
-        child = Unit(code="child", name="子单位", aliases=["别名", "alias"])
+        child = Unit(code="test-child", name="子单位", aliases=["别名", "alias"])
         session.add(child)
         session.flush()
-        parent = Unit(code="parent", name="上级单位")
+        parent = Unit(code="test-parent", name="上级单位")
         session.add(parent)
         session.flush()
         child.parent_id = parent.id  # the child's id is lower than its parent's
@@ -73,10 +73,12 @@ def test_sqlite_to_postgres_and_back_is_identical(default_url, pg_url, tmp_path)
     assert _dump(back) == _dump(default_url)
     # The restored PostgreSQL database keeps working: new ids do not collide with restored ones.
     db = connect(pg_url)
+    with db.read() as session:
+        before = session.scalar(select(func.count()).select_from(Unit))
     with db.write() as session:
         session.add(Unit(code="after-restore", name="新单位"))
     with db.read() as session:
-        assert session.scalar(select(func.count()).select_from(Unit)) == 3
+        assert session.scalar(select(func.count()).select_from(Unit)) == before + 1
     db.dispose()
 
 
@@ -88,7 +90,7 @@ def test_binary_evidence_survives(default_url, tmp_path):
         session.flush()
         task = Task(plan_id=plan.id, key="1", title="任务")
         cycle = ReportingCycle(name="c", opens_on=date(2025, 1, 1), due_on=date(2025, 1, 31))
-        unit = Unit(code="u", name="u")
+        unit = Unit(code="test-u", name="u")
         session.add_all([task, cycle, unit])
         session.flush()
         report = ProgressReport(cycle_id=cycle.id, task_id=task.id, unit_id=unit.id)
@@ -97,7 +99,7 @@ def test_binary_evidence_survives(default_url, tmp_path):
         session.add(
             EvidenceFile(
                 report_id=report.id,
-                filename="证明.pdf",
+                filename="往返测试.pdf",
                 content_type="application/pdf",
                 size=4,
                 sha256="0" * 64,
@@ -111,7 +113,12 @@ def test_binary_evidence_survives(default_url, tmp_path):
     restore_database(target, archive)
     db = connect(target)
     with db.read() as session:
-        assert session.scalar(select(EvidenceFile.content)) == b"\x00\xffPK"
+        assert (
+            session.scalar(
+                select(EvidenceFile.content).where(EvidenceFile.filename == "往返测试.pdf")
+            )
+            == b"\x00\xffPK"
+        )
     db.dispose()
 
 

@@ -14,7 +14,11 @@ from yrdplan.store.engine import make_engine
 
 def yrdplan(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "yrdplan.cli.main", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+        [sys.executable, "-m", "yrdplan.cli.main", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -63,7 +67,9 @@ def test_database_made_by_a_newer_version(default_url):
 
 
 def test_unknown_region_code(default_url):
-    _assert_one_line_error(yrdplan("regions", "show", "999999", "--db", default_url), "unknown region code '999999'")
+    _assert_one_line_error(
+        yrdplan("regions", "show", "999999", "--db", default_url), "unknown region code '999999'"
+    )
 
 
 def test_corrupt_backup(default_url, tmp_path):
@@ -73,9 +79,15 @@ def test_corrupt_backup(default_url, tmp_path):
     with zipfile.ZipFile(archive) as source, zipfile.ZipFile(broken, "w") as target:
         for item in source.infolist():
             payload = source.read(item.filename)
-            target.writestr(item, payload[:-5] if item.filename == "tables/plan_nodes.jsonl" else payload)
+            target.writestr(
+                item, payload[:-5] if item.filename == "tables/plan_nodes.jsonl" else payload
+            )
     fresh = tmp_path / "fresh.db"
-    _assert_one_line_error(yrdplan("db", "restore", str(broken), "--db", f"sqlite:///{fresh}"), "broken.zip", "plan_nodes")
+    _assert_one_line_error(
+        yrdplan("db", "restore", str(broken), "--db", f"sqlite:///{fresh}"),
+        "broken.zip",
+        "plan_nodes",
+    )
     assert not fresh.exists()
 
 
@@ -88,7 +100,9 @@ def test_restore_onto_a_non_empty_database(default_url, tmp_path):
 
 
 def test_users_add_with_a_short_password(default_url):
-    result = yrdplan("users", "add", "bob", "--role", "viewer", "--password", "short", "--db", default_url)
+    result = yrdplan(
+        "users", "add", "bob", "--role", "viewer", "--password", "short", "--db", default_url
+    )
     _assert_one_line_error(result, "at least 8 characters")
 
 

@@ -6,10 +6,10 @@ import uuid
 from datetime import date
 
 import pytest
+from conftest import create_pg_database
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import create_pg_database
 from yrdplan.services.backup import backup_database, restore_database
 from yrdplan.services.database import connect
 from yrdplan.store.backup import dump_tables
@@ -18,10 +18,16 @@ from yrdplan.store.migrate import upgrade
 from yrdplan.store.schema import ObservationRecord, Unit
 
 # PostgreSQL text cannot hold NUL; every other character goes, line separators included.
-texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+texts = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
+)
 units = st.lists(st.tuples(texts, st.lists(texts, max_size=3)), min_size=1, max_size=4)
 values = st.lists(
-    st.tuples(st.floats(allow_nan=False, allow_infinity=False, width=64), st.integers(2000, 2035), st.booleans()),
+    st.tuples(
+        st.floats(allow_nan=False, allow_infinity=False, width=64),
+        st.integers(2000, 2035),
+        st.booleans(),
+    ),
     min_size=1,
     max_size=4,
 )
@@ -46,9 +52,13 @@ def _dump(url):
 
 
 @example(units=[("行\u2028分隔\x85\x1c", ["\u2029"])], values=[(1.5, 2020, True)])
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(units=units, values=values)
-def test_rows_survive_store_and_backup_on_both_backends(units, values, schema_only, pg_server, tmp_path):
+def test_rows_survive_store_and_backup_on_both_backends(
+    units, values, schema_only, pg_server, tmp_path
+):
     folder = tmp_path / uuid.uuid4().hex
     folder.mkdir()
     source = folder / "source.db"
@@ -56,11 +66,19 @@ def test_rows_survive_store_and_backup_on_both_backends(units, values, schema_on
     source_url = f"sqlite:///{source}"
     db = connect(source_url)
     with db.write() as session:
-        session.add_all(Unit(code=f"u{i}", name=name, aliases=aliases) for i, (name, aliases) in enumerate(units))
+        session.add_all(
+            Unit(code=f"u{i}", name=name, aliases=aliases)
+            for i, (name, aliases) in enumerate(units)
+        )
         session.add_all(
             ObservationRecord(
-                region_code="320100", indicator_code="GDP", period=str(year), value=value,
-                vintage=date(year, 1, 1).isoformat(), is_simulated=flag, note=units[0][0],
+                region_code="320100",
+                indicator_code="GDP",
+                period=str(year),
+                value=value,
+                vintage=date(year, 1, 1).isoformat(),
+                is_simulated=flag,
+                note=units[0][0],
             )
             for value, year, flag in values
         )

@@ -115,10 +115,27 @@ def test_audit_page_is_for_the_office_and_shows_changes(client):
 def test_user_defined_region_group(database):
     result = CliRunner().invoke(
         cli,
-        ["regions", "group-add", "benchmark", "--name", "对标城市", "--member", "320100", "--member", "330100", "--db", database.url],
+        [
+            "regions",
+            "group-add",
+            "benchmark",
+            "--name",
+            "对标城市",
+            "--member",
+            "320100",
+            "--member",
+            "330100",
+            "--db",
+            database.url,
+        ],
     )
     assert result.exit_code == 0, result.output
-    listed = CliRunner().invoke(cli, ["regions", "list", "--group", "benchmark", "--format", "json", "--db", database.url])
+    listed = CliRunner().invoke(
+        cli, ["regions", "list", "--group", "benchmark", "--format", "json", "--db", database.url]
+    )
     assert [r["name"] for r in json.loads(listed.stdout)] == ["南京市", "杭州市"]
-    bad = CliRunner().invoke(cli, ["regions", "group-add", "bad", "--name", "x", "--member", "999999", "--db", database.url])
+    bad = CliRunner().invoke(
+        cli,
+        ["regions", "group-add", "bad", "--name", "x", "--member", "999999", "--db", database.url],
+    )
     assert bad.exit_code != 0

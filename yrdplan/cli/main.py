@@ -7,7 +7,19 @@ import sys
 import typer
 
 from yrdplan import __version__
-from yrdplan.cli import db, plan, regions, setup, users
+from yrdplan.cli import (
+    cycles,
+    data,
+    db,
+    indicators,
+    monitor,
+    plan,
+    regions,
+    setup,
+    tasks,
+    units,
+    users,
+)
 from yrdplan.cli.common import err_console
 from yrdplan.errors import YrdplanError
 
@@ -23,38 +35,46 @@ app.add_typer(regions.app, name="regions")
 app.add_typer(users.app, name="users")
 app.add_typer(db.app, name="db")
 app.add_typer(plan.app, name="plan")
+app.add_typer(indicators.app, name="indicators")
+app.add_typer(indicators.targets_app, name="targets")
+app.add_typer(data.app, name="data")
+app.command("monitor")(monitor.monitor)
+app.add_typer(units.app, name="units")  # delivery tracking
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(cycles.app, name="cycles")
+app.command("completion")(tasks.completion_command)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", help="Print the version and exit.", is_eager=True
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
     ),
 ) -> None:
-    if version:
-        typer.echo(__version__)
-        raise typer.Exit()
+    """yrdplan: plans, delivery, indicators and regional coordination for the Yangtze River Delta."""
 
 
 def run() -> None:
-    """Entry point: turn yrdplan's own errors into one line on stderr and exit code 1."""
+    """Entry point: yrdplan's own errors become one line on stderr and exit code 1.
+
+    Click's standalone mode handles usage errors, --help and exit codes itself; only errors that
+    are not Click's reach the handler here.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except YrdplanError as err:
         err_console.print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(1)
-    except Exception as err:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(err, click.exceptions.Exit):
-            sys.exit(err.exit_code)
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -93,7 +93,9 @@ def group_add(
     db: DbOption = None,
 ) -> None:
     """Define a region group of your own (e.g. cities to benchmark against each other)."""
-    group = RegionGroup(code=code, name=name, description=description, members=list(member), kind="user")
+    group = RegionGroup(
+        code=code, name=name, description=description, members=list(member), kind="user"
+    )
     with open_database(db) as database, database.write() as session:
         region_repo.add_group(session, group)
     console.print(f"Added group {code} with {len(member)} members")

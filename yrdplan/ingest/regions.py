@@ -63,7 +63,7 @@ def area_km2(geometry) -> float:
 
     >>> from shapely.geometry import box
     >>> round(area_km2(box(0, 0, 1, 1)))  # one degree square at the equator
-    12364
+    12363
     """
 
     def project(coords: np.ndarray) -> np.ndarray:

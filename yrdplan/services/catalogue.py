@@ -47,7 +47,10 @@ def to_indicator(row: IndicatorRecord) -> Indicator:
 
 
 def stored_indicators(session: Session) -> dict[str, Indicator]:
-    return {row.code: to_indicator(row) for row in session.scalars(select(IndicatorRecord).order_by(IndicatorRecord.code))}
+    return {
+        row.code: to_indicator(row)
+        for row in session.scalars(select(IndicatorRecord).order_by(IndicatorRecord.code))
+    }
 
 
 def load_default_catalogue(session: Session) -> str:

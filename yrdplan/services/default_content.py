@@ -21,6 +21,8 @@ from yrdplan.ingest.regions import (
 )
 from yrdplan.services.accounts import create_user
 from yrdplan.services.catalogue import load_default_catalogue
+from yrdplan.services.demo_delivery import load_demo_delivery, load_demo_units
+from yrdplan.services.demo_indicators import load_demo_indicators
 from yrdplan.services.seed_plans import load_seed_plans
 from yrdplan.store.repos.regions import add_group, add_regions
 from yrdplan.store.schema import DataSource, InstanceSetting
@@ -43,6 +45,12 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("office", "office", "长三角区域合作办公室"),
     DemoAccount("viewer", "viewer", "公众（只读）"),
     DemoAccount("steward_nj", "data_steward", "南京市统计数据管理员", region_codes=("320100",)),
+    # delivery tracking: unit reporters of Nanjing units (made by the "delivery units" step)
+    DemoAccount("nj_fgw", "unit_reporter", "南京市发展改革委填报员", unit_code="nj-fgw"),
+    DemoAccount("nj_kjj", "unit_reporter", "南京市科技局填报员", unit_code="nj-kjj"),
+    DemoAccount("nj_jtj", "unit_reporter", "南京市交通运输局填报员", unit_code="nj-jtj"),
+    DemoAccount("nj_sthjj", "unit_reporter", "南京市生态环境局填报员", unit_code="nj-sthjj"),
+    DemoAccount("nj_jbxq", "unit_reporter", "江北新区管委会填报员", unit_code="nj-jbxq"),
 ]
 
 
@@ -92,7 +100,10 @@ BASE_STEPS: list[Step] = [
     ("seed plans", load_seed_plans),
 ]
 DEMO_STEPS: list[Step] = [
+    ("delivery units", load_demo_units),  # before the accounts: unit reporters belong to units
     ("demo accounts", add_demo_accounts),
+    ("delivery demo", load_demo_delivery),
+    ("indicator demo", load_demo_indicators),
 ]
 
 

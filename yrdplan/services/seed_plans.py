@@ -40,6 +40,10 @@ def load_seed_plans(session: Session) -> str:
         tasks += confirmed["tasks_created"]
         targets += confirmed["targets"]
     session.add(
-        DataSource(kind="plans", name="yrdplan/data/seeds", note="the five seed plan documents as scraped from the web")
+        DataSource(
+            kind="plans",
+            name="yrdplan/data/seeds",
+            note="the five seed plan documents as scraped from the web",
+        )
     )
     return f"{len(specs)} plans, {tasks} tasks, {targets} targets"

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +36,7 @@ class Base(DeclarativeBase):
     """Base of every table; ``__audited__ = False`` opts a table out of the audit log."""
 
     __audited__ = True
+    __audit_redact__: frozenset[str] = frozenset()  # columns whose values the audit log hides
 
 
 # --- instance and sources -------------------------------------------------------------------
@@ -158,6 +160,7 @@ class PlanUnit(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __audit_redact__ = frozenset({"password_hash"})  # the log records that it changed, not the hash
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -183,6 +186,7 @@ class UserRegion(Base):
 
 class ApiToken(Base):
     __tablename__ = "api_tokens"
+    __audit_redact__ = frozenset({"token_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -330,6 +334,8 @@ class Task(Base):
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     start_date: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
+    # A standing-task phrase (长期坚持, 持续推进) kept when ``deadline`` is None on purpose.
+    deadline_note: Mapped[str] = mapped_column(String(32), default="", server_default="")
     parent_task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     upper_task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))  # decomposes this
     weight: Mapped[float] = mapped_column(Float, default=1.0)
@@ -355,6 +361,8 @@ class TaskSupportingUnit(Base):
 
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    # The order the checklist lists them in (the first is usually the main partner).
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Milestone(Base):
@@ -379,6 +387,8 @@ class ReportingCycle(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    is_simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ProgressReport(Base):
@@ -517,6 +527,26 @@ class MonitorResult(Base):
     components: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(24))
     warning: Mapped[str | None] = mapped_column(String(8))
+
+
+class MonitorRun(Base):
+    """One progress-engine run: who ran it, on which data state, with which options.
+
+    ``fingerprint`` summarises the inputs (observations, targets, crosswalk) so a page can tell
+    whether the latest full run still describes the data or must be recomputed.
+    """
+
+    __tablename__ = "monitor_runs"
+    __audited__ = False  # derived data, like monitor_results
+
+    run_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scope: Mapped[dict] = mapped_column(JSON, default=dict)  # region / indicator filters
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # vintage, boundaries, engine
+    fingerprint: Mapped[str] = mapped_column(String(200), default="")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 # --- bulletins and audit ----------------------------------------------------------------------

@@ -1,5 +1,26 @@
 """Route modules, one per area; each exposes ``router``. ``ROUTERS`` is the app's list."""
 
-from yrdplan.web.routes import auth, home, plans, regions
+from yrdplan.web.routes import (
+    audit,
+    auth,
+    cycles,
+    delivery_api,
+    home,
+    indicators,
+    plans,
+    regions,
+    tasks,
+    warnings,
+)
 
-ROUTERS = [auth.router, home.router, regions.router, plans.router]
+ROUTERS = [
+    auth.router,
+    audit.router,
+    home.router,
+    regions.router,
+    plans.router,
+    indicators.router,
+    warnings.router,
+]
+# delivery tracking; cycles before tasks, so /tasks/mine is not read as /tasks/{task_id}
+ROUTERS += [cycles.router, tasks.router, delivery_api.router]

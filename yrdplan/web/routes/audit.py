@@ -14,7 +14,9 @@ router = APIRouter()
 PAGE_SIZE = 100
 
 
-def audit_view_data(session: Session, entity: str | None, username: str | None, before: int | None) -> dict:
+def audit_view_data(
+    session: Session, entity: str | None, username: str | None, before: int | None
+) -> dict:
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE_SIZE)
     if entity:
         query = query.where(AuditEntry.entity == entity)
@@ -45,7 +47,11 @@ def audit_view_data(session: Session, entity: str | None, username: str | None, 
 
 @router.get("/audit", include_in_schema=False)
 def audit_page(
-    request: Request, session: SessionDep, user: OfficeUser, entity: str | None = None, username: str | None = None,
+    request: Request,
+    session: SessionDep,
+    user: OfficeUser,
+    entity: str | None = None,
+    username: str | None = None,
     before: int | None = None,
 ):
     return render(request, "audit.html", audit_view_data(session, entity, username, before), user)
@@ -53,7 +59,11 @@ def audit_page(
 
 @router.get("/api/audit", tags=["audit"])
 def api_audit(
-    session: SessionDep, user: OfficeUser, entity: str | None = None, username: str | None = None, before: int | None = None
+    session: SessionDep,
+    user: OfficeUser,
+    entity: str | None = None,
+    username: str | None = None,
+    before: int | None = None,
 ) -> dict:
     """Audit entries, newest first, 100 a page (office and admin only); page with ``before``."""
     return audit_view_data(session, entity, username, before)

@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
 from yrdplan.reports.maps import MapArea, render_svg_map
+from yrdplan.services.monitor import current_results
+from yrdplan.services.monitor_views import region_indicators_data
 from yrdplan.store.repos import regions as region_repo
-from yrdplan.web.deps import OptionalUser, SessionDep
+from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
 from yrdplan.web.render import render
 
 router = APIRouter()
@@ -73,10 +75,14 @@ def regions_page(request: Request, session: SessionDep, user: OptionalUser):
 
 
 @router.get("/regions/{code}", include_in_schema=False)
-def region_page(code: str, request: Request, session: SessionDep, user: OptionalUser):
+def region_page(
+    code: str, request: Request, session: SessionDep, database: DatabaseDep, user: OptionalUser
+):
     region = region_repo.get_region(session, code)
     children = [r.to_public() for r in region_repo.list_regions(session) if r.parent_code == code]
     data = {"region": region.to_public() | {"area_km2": region.area_km2}, "children": children}
+    # indicator monitoring: every indicator of the region with its status
+    data["indicators"] = region_indicators_data(current_results(session, database), code)
     return render(request, "region.html", data, user)
 
 

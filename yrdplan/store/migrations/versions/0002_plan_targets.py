@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("plan_targets", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_plan_targets_version_id"), ["version_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_plan_targets_version_id"), ["version_id"], unique=False
+        )
 
 
 def downgrade() -> None:

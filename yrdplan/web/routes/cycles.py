@@ -1,0 +1,197 @@
+"""Reporting pages: a unit's "my tasks" with the report form, the office's review queue, the
+cycles with their completeness, and evidence downloads.
+
+These come before ``routes.tasks`` in ``ROUTERS``: ``/tasks/mine`` must not be read as
+``/tasks/{task_id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from yrdplan.errors import InputError, YrdplanError
+from yrdplan.services import cycles as cycle_service
+from yrdplan.services import delivery_pages
+from yrdplan.services import tasks as task_service
+from yrdplan.web.deps import CurrentUser, DatabaseDep, OfficeUser, SessionDep, actor_of, verify_csrf
+from yrdplan.web.render import render
+from yrdplan.web.routes.tasks import _flash_text, error_status, flash, parse_date_param, read_upload
+
+router = APIRouter(include_in_schema=False)
+
+
+def _mine_page(request, session, user, *, status_code=200, form=None, error=None):
+    data = delivery_pages.mine_data(session, user)
+    extra = {
+        "flash": _flash_text(request),
+        "form": form,
+        "form_error": error,
+        "max_upload_mb": request.app.state.settings.max_upload_mb,
+    }
+    return render(request, "tasks_mine.html", data, user, status_code=status_code, extra=extra)
+
+
+@router.get("/tasks/mine")
+def my_tasks(request: Request, session: SessionDep, user: CurrentUser):
+    return _mine_page(request, session, user)
+
+
+def evidence_uploads(files: list[UploadFile] | None) -> list[UploadFile]:
+    # Browsers send one empty part when no file was chosen.
+    return [f for f in files or [] if f.filename]
+
+
+@router.post("/tasks/mine/report", dependencies=[Depends(verify_csrf)])
+async def submit_report(
+    request: Request,
+    database: DatabaseDep,
+    user: CurrentUser,
+    cycle_id: Annotated[int, Form()],
+    task_id: Annotated[int, Form()],
+    status: Annotated[str, Form()],
+    percent: Annotated[str, Form()],
+    narrative: Annotated[str, Form()] = "",
+    blockers: Annotated[str, Form()] = "",
+    row_version: Annotated[str, Form()] = "",
+    evidence: Annotated[list[UploadFile] | None, File()] = None,
+):
+    max_bytes = request.app.state.settings.max_upload_mb * 1_048_576
+    form = {
+        "cycle_id": cycle_id,
+        "task_id": task_id,
+        "status": status,
+        "percent": percent,
+        "narrative": narrative,
+        "blockers": blockers,
+        "row_version": row_version,
+    }
+    try:
+        uploads = [
+            cycle_service.Upload(f.filename, await read_upload(f, max_bytes))
+            for f in evidence_uploads(evidence)
+        ]
+        try:
+            value = float(percent)
+        except ValueError as err:
+            raise InputError(f"percent must be a number from 0 to 100, got {percent!r}") from err
+        with database.write(actor_of(user)) as session:
+            report = cycle_service.submit_report(
+                session,
+                cycle_service.ReportIn(cycle_id, task_id, status, value, narrative, blockers),
+                user=user,
+                uploads=uploads,
+                max_bytes=max_bytes,
+                expected_version=int(row_version) if row_version.strip() else None,
+            )
+            task = report_task_label(session, report.task_id)
+    except YrdplanError as err:
+        # The page comes back with what the user typed, so nothing they wrote is lost.
+        with database.read() as session:
+            return _mine_page(
+                request, session, user, status_code=error_status(err), form=form, error=str(err)
+            )
+    flash(request, "d.flash.reported", what=task)
+    return RedirectResponse(f"/tasks/mine#task-{cycle_id}-{task_id}", status_code=303)
+
+
+def report_task_label(session, task_id: int) -> str:
+    task = task_service.tasks_by_ids(session, [task_id])[task_id]
+    return f"{task.label} {task.title}"
+
+
+@router.get("/tasks/review")
+def review_page(request: Request, session: SessionDep, user: OfficeUser):
+    data = delivery_pages.review_data(session, user)
+    return render(request, "tasks_review.html", data, user, extra={"flash": _flash_text(request)})
+
+
+@router.post("/tasks/review/{report_id}", dependencies=[Depends(verify_csrf)])
+def review_report(
+    report_id: int,
+    request: Request,
+    database: DatabaseDep,
+    user: OfficeUser,
+    decision: Annotated[str, Form()],
+    comment: Annotated[str, Form()] = "",
+    row_version: Annotated[str, Form()] = "",
+):
+    if decision not in ("accept", "return"):
+        raise InputError("decision must be accept or return")
+    with database.write(actor_of(user)) as session:
+        cycle_service.review_report(
+            session,
+            report_id,
+            accept=decision == "accept",
+            comment=comment,
+            user=user,
+            expected_version=int(row_version) if row_version.strip() else None,
+        )
+    key = "d.flash.accepted" if decision == "accept" else "d.flash.returned"
+    flash(request, key, what=f"#{report_id}")
+    return RedirectResponse("/tasks/review", status_code=303)
+
+
+@router.get("/tasks/cycles")
+def cycles_page(request: Request, session: SessionDep, user: CurrentUser):
+    data = delivery_pages.cycles_data(session, user)
+    return render(request, "tasks_cycles.html", data, user, extra={"flash": _flash_text(request)})
+
+
+@router.post("/tasks/cycles", dependencies=[Depends(verify_csrf)])
+def open_cycle(
+    request: Request,
+    database: DatabaseDep,
+    user: OfficeUser,
+    plan: Annotated[str, Form()],
+    name: Annotated[str, Form()],
+    due_on: Annotated[str, Form()],
+    kind: Annotated[str, Form()] = "monthly",
+    opens_on: Annotated[str, Form()] = "",
+):
+    with database.write(actor_of(user)) as session:
+        cycle_service.open_cycle(
+            session,
+            plan,
+            name=name,
+            kind=kind,
+            due_on=parse_date_param(due_on, "due_on") or _required("due_on"),
+            opens_on=parse_date_param(opens_on, "opens_on"),
+            user=user,
+        )
+    flash(request, "d.flash.opened", what=name)
+    return RedirectResponse("/tasks/cycles", status_code=303)
+
+
+def _required(name: str):
+    raise InputError(f"{name} is required")
+
+
+@router.post("/tasks/cycles/{cycle_id}/close", dependencies=[Depends(verify_csrf)])
+def close_cycle(cycle_id: int, request: Request, database: DatabaseDep, user: OfficeUser):
+    with database.write(actor_of(user)) as session:
+        cycle = cycle_service.close_cycle(session, cycle_id, user=user)
+        name = cycle.name
+    flash(request, "d.flash.closed", what=name)
+    return RedirectResponse("/tasks/cycles", status_code=303)
+
+
+def evidence_response(session, user, report_id: int, file_id: int) -> Response:
+    row = cycle_service.evidence_file(session, user, report_id, file_id)
+    return Response(
+        row.content,
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@router.get("/tasks/reports/{report_id}/evidence/{file_id}")
+def evidence_download(report_id: int, file_id: int, session: SessionDep, user: CurrentUser):
+    return evidence_response(session, user, report_id, file_id)

@@ -1,0 +1,280 @@
+"""Delivery-tracking pages: task index, a plan's task board, a task, checklists, completion,
+the office's watch list. Each handler parses, calls a service, renders one dict.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
+from yrdplan.ingest.checklist_xlsx import parse_deadline
+from yrdplan.services import checklists, delivery_pages, task_detail
+from yrdplan.services import tasks as task_service
+from yrdplan.web.deps import (
+    CurrentUser,
+    DatabaseDep,
+    OfficeUser,
+    OptionalUser,
+    SessionDep,
+    actor_of,
+    verify_csrf,
+)
+from yrdplan.web.i18n import translate
+from yrdplan.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def error_status(err: YrdplanError) -> int:
+    """The HTTP status of a service error shown on a re-rendered form."""
+    for kind, status in ((NotFoundError, 404), (PermissionDenied, 403), (ConflictError, 409)):
+        if isinstance(err, kind):
+            return status
+    return 400
+
+
+def parse_date_param(text: str | None, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise InputError(f"{name} {text!r} is not a date (YYYY-MM-DD)") from err
+
+
+def pop_flash(request: Request) -> str | None:
+    return request.session.pop("flash", None)
+
+
+def flash(request: Request, key: str, **values) -> None:
+    request.session["flash"] = {"key": key, "values": values}
+
+
+def _lang(request: Request) -> str:
+    return request.cookies.get("lang") or request.app.state.settings.default_language
+
+
+def _flash_text(request: Request) -> str | None:
+    message = pop_flash(request)
+    if not message:
+        return None
+    return translate(message["key"], _lang(request)).format(**message["values"])
+
+
+# --- index, board -----------------------------------------------------------------------------
+
+
+@router.get("/tasks")
+def tasks_index(request: Request, session: SessionDep, user: CurrentUser):
+    data = delivery_pages.index_data(session, user)
+    return render(request, "tasks_index.html", data, user, extra={"flash": _flash_text(request)})
+
+
+@router.get("/tasks/plan/{plan_ref}")
+def task_board(
+    plan_ref: str,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    area: str | None = None,
+    unit: str | None = None,
+    status: str | None = None,
+    due_by: str | None = None,
+):
+    filters = task_service.TaskFilter(
+        area=area or None,
+        unit=unit or None,
+        status=status or None,
+        due_by=parse_date_param(due_by, "due_by"),
+    )
+    data = delivery_pages.board_data(session, user, plan_ref, filters)
+    return render(request, "tasks_board.html", data, user, extra={"flash": _flash_text(request)})
+
+
+# --- checklists -------------------------------------------------------------------------------
+
+
+def checklist_response(session, user, plan_ref: str, unit: str | None) -> Response:
+    """The checklist workbook; a unit reporter gets its own unit's part only."""
+    if user.role == "unit_reporter":
+        own = task_service.unit_by_id(session, user.unit_id)
+        if own is None:
+            raise PermissionDenied("your account belongs to no unit")
+        unit = own.code
+    elif not (user.can_manage or user.role in ("viewer", "data_steward")):
+        raise PermissionDenied("you may not export checklists")
+    buffer = io.BytesIO()
+    checklists.export_checklist(session, plan_ref, buffer, unit=unit)
+    name = f"checklist-{plan_ref}{'-' + unit if unit else ''}.xlsx"
+    return Response(
+        buffer.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.get("/tasks/plan/{plan_ref}/checklist.xlsx")
+def checklist_download(
+    plan_ref: str, session: SessionDep, user: CurrentUser, unit: str | None = None
+):
+    return checklist_response(session, user, plan_ref, unit or None)
+
+
+async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
+    """Read at most one byte more than allowed, so an oversized upload is refused cheaply."""
+    content = await upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise InputError(f"{upload.filename}: larger than the limit of {max_bytes // 1_048_576} MB")
+    return content
+
+
+@router.post("/tasks/plan/{plan_ref}/import", dependencies=[Depends(verify_csrf)])
+async def checklist_upload(
+    plan_ref: str,
+    request: Request,
+    database: DatabaseDep,
+    user: OfficeUser,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[str, Form()] = "",
+):
+    max_bytes = request.app.state.settings.max_upload_mb * 1_048_576
+    content = await read_upload(file, max_bytes)
+    data = {
+        "plan": plan_ref,
+        "file": file.filename,
+        "dry_run": bool(dry_run),
+        "errors": [],
+        "result": None,
+    }
+    status = 200
+    try:
+        if dry_run:
+            with database.read() as session:
+                result = checklists.import_checklist(
+                    session, io.BytesIO(content), plan_ref=plan_ref, user=user
+                )
+                session.rollback()
+        else:
+            with database.write(actor_of(user)) as session:
+                result = checklists.import_checklist(
+                    session, io.BytesIO(content), plan_ref=plan_ref, user=user
+                )
+        data["result"] = result.to_dict()
+    except checklists.ChecklistRejected as err:
+        data["errors"] = [p.to_dict() | {"text": str(p)} for p in err.problems]
+        status = 400
+    except InputError as err:
+        data["errors"] = [{"message": str(err), "text": str(err)}]
+        status = 400
+    return render(request, "tasks_import.html", data, user, status_code=status)
+
+
+# --- completion, watch list -------------------------------------------------------------------
+
+
+@router.get("/tasks/completion")
+def completion_page(
+    request: Request, session: SessionDep, user: OptionalUser, plan: str | None = None
+):
+    # Public: completion rates are aggregates, the number the plans' evaluations publish.
+    data = delivery_pages.completion_data(session, plan or None, lang=_lang(request))
+    return render(request, "tasks_completion.html", data, user)
+
+
+@router.get("/tasks/watch")
+def watch_page(request: Request, session: SessionDep, user: CurrentUser, plan: str | None = None):
+    data = delivery_pages.watch_data(session, user, plan or None)
+    return render(request, "tasks_watch.html", data, user)
+
+
+# --- one task ---------------------------------------------------------------------------------
+
+
+def _task_page(request, session, user, task_id: int, *, status_code=200, form=None, error=None):
+    data = task_detail.task_detail(session, user, task_id)
+    extra = {
+        **delivery_pages.detail_extras(session, user, data),
+        "flash": _flash_text(request),
+        "form": form,
+        "form_error": error,
+    }
+    return render(request, "tasks_detail.html", data, user, status_code=status_code, extra=extra)
+
+
+@router.get("/tasks/{task_id}")
+def task_page(task_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    return _task_page(request, session, user, task_id)
+
+
+def _assignment_from_form(form) -> task_service.TaskUpdate:
+    """Read the task page's assignment form (every field is always sent)."""
+    change = task_service.TaskUpdate(
+        lead_unit=form.get("lead_unit") or None,
+        supporting_units=[u for u in form.getlist("supporting_units") if u],
+        milestones=checklists.parse_milestones(str(form.get("milestones", ""))),
+        is_suspended=form.get("is_suspended") == "on",
+        is_major_project=form.get("is_major_project") == "on",
+    )
+    deadline = str(form.get("deadline", "")).strip()
+    try:
+        change.deadline, change.deadline_note = parse_deadline(deadline) if deadline else (None, "")
+    except ValueError as err:
+        raise InputError(f"完成时限 {deadline!r}: {err}") from err
+    change.start_date = parse_date_param(str(form.get("start_date", "")).strip(), "start_date")
+    for name in ("planned_investment", "actual_investment"):
+        text = str(form.get(name, "")).strip()
+        setattr(change, name, text or None)
+    change.location_code = str(form.get("location_code", "")).strip() or None
+    upper = str(form.get("upper_task_id", "")).strip()
+    if upper and not upper.isdigit():
+        raise InputError(f"上级任务 must be a task id (a number), got {upper!r}")
+    change.upper_task_id = int(upper) if upper else None
+    return change
+
+
+@router.post("/tasks/{task_id}", dependencies=[Depends(verify_csrf)])
+async def task_assign(task_id: int, request: Request, database: DatabaseDep, user: OfficeUser):
+    form = await request.form()
+    try:
+        change = _assignment_from_form(form)
+        version = int(form.get("row_version") or 0) or None
+        with database.write(actor_of(user)) as session:
+            task_service.update_task(session, task_id, change, user=user, expected_version=version)
+    except YrdplanError as err:
+        with database.read() as session:
+            return _task_page(
+                request,
+                session,
+                user,
+                task_id,
+                status_code=error_status(err),
+                form=dict(form) | {"supporting_units": form.getlist("supporting_units")},
+                error=str(err),
+            )
+    flash(request, "d.flash.saved", what=f"#{task_id}")
+    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+
+
+@router.post("/tasks/{task_id}/subtasks", dependencies=[Depends(verify_csrf)])
+def task_split(
+    task_id: int,
+    request: Request,
+    database: DatabaseDep,
+    user: OfficeUser,
+    title: Annotated[str, Form()],
+    lead_unit: Annotated[str, Form()] = "",
+):
+    change = task_service.TaskUpdate(lead_unit=lead_unit) if lead_unit else None
+    with database.write(actor_of(user)) as session:
+        sub = task_service.add_subtask(session, task_id, title, user=user, change=change)
+        sub_id = sub.id
+    flash(request, "d.flash.subtask", what=f"#{sub_id}")
+    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
