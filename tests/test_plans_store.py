@@ -220,38 +220,3 @@ def test_cli_import_list_confirm_and_diff(default_url, tmp_path):
         ).stdout
     )
     assert diff["summary"]["targets_changed"] == 1
-
-
-def test_cli_parse_json_is_the_documented_shape():
-    result = CliRunner().invoke(cli, ["plan", "parse", str(NANJING), "--format", "json"])
-    assert result.exit_code == 0
-    data = json.loads(result.stdout)
-    assert set(data) == {"title", "issuer", "date", "nodes", "targets", "problems"}
-    assert set(data["nodes"][0]) == {
-        "id",
-        "parent",
-        "kind",
-        "label",
-        "ordinal",
-        "title",
-        "text",
-        "start",
-        "end",
-    }
-    assert set(data["targets"][0]) == {
-        "indicator",
-        "indicator_code",
-        "value",
-        "value_high",
-        "unit",
-        "comparator",
-        "year",
-        "base_year",
-        "relative_change",
-        "standard",
-        "node",
-        "start",
-        "end",
-    }
-    items = [n for n in data["nodes"] if n["kind"] == "item"]
-    assert [n["ordinal"] for n in items] == list(range(1, 36))

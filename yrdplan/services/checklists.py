@@ -14,6 +14,7 @@ reported as a warning. 任务 and 序号 come from the plan text and are not cha
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -34,7 +35,9 @@ from yrdplan.ingest.checklist_xlsx import (
 )
 from yrdplan.reports.checklist_xlsx import write_checklist
 from yrdplan.services import tasks as task_service
+from yrdplan.services.database import Database
 from yrdplan.services.units import matching_names, require_manager, resolve_in_plan
+from yrdplan.store.audit import Actor
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import Plan, Task, Unit
@@ -441,3 +444,22 @@ def _snapshot(session: Session, task: Task) -> dict:
         "progress_text": task.progress_text,
         "is_suspended": task.is_suspended,
     }
+
+
+def apply_checklist(
+    database: Database,
+    content: bytes,
+    *,
+    plan_ref: str | int | None,
+    user: UserInfo,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import a checklist file's bytes in one transaction; a dry run checks it all, then rolls back."""
+    if dry_run:
+        with database.read() as session:
+            try:
+                return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)
+            finally:
+                session.rollback()
+    with database.write(Actor(user.id, user.username)) as session:
+        return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)

@@ -19,7 +19,8 @@ from yrdplan.services import delivery_pages
 from yrdplan.services import tasks as task_service
 from yrdplan.web.deps import CurrentUser, DatabaseDep, OfficeUser, SessionDep, actor_of, verify_csrf
 from yrdplan.web.render import render
-from yrdplan.web.routes.tasks import _flash_text, error_status, flash, parse_date_param, read_upload
+from yrdplan.web.routes.tasks import _flash_text, error_status, flash, parse_date_param
+from yrdplan.web.uploads import read_upload, upload_limit
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,7 +60,7 @@ async def submit_report(
     row_version: Annotated[str, Form()] = "",
     evidence: Annotated[list[UploadFile] | None, File()] = None,
 ):
-    max_bytes = request.app.state.settings.max_upload_mb * 1_048_576
+    max_bytes = upload_limit(request)
     form = {
         "cycle_id": cycle_id,
         "task_id": task_id,

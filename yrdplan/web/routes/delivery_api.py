@@ -4,7 +4,6 @@ completion. Session cookie + ``X-CSRF-Token`` header, or ``Authorization: Bearer
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Annotated, Literal
 
@@ -19,7 +18,8 @@ from yrdplan.services import tasks as task_service
 from yrdplan.services.units import list_units
 from yrdplan.web.deps import CurrentUser, DatabaseDep, OfficeUser, SessionDep, actor_of, verify_csrf
 from yrdplan.web.routes.cycles import evidence_response
-from yrdplan.web.routes.tasks import checklist_response, parse_date_param, read_upload
+from yrdplan.web.routes.tasks import checklist_response, parse_date_param
+from yrdplan.web.uploads import read_upload, upload_limit
 
 router = APIRouter(prefix="/api", dependencies=[Depends(verify_csrf)])
 
@@ -151,18 +151,10 @@ async def api_checklist_import(
     dry_run: Annotated[bool, Form()] = False,
 ) -> dict:
     """Import a filled-in checklist (all or nothing; 400 lists every problem)."""
-    content = await read_upload(file, request.app.state.settings.max_upload_mb * 1_048_576)
-    if dry_run:
-        with database.read() as session:
-            result = checklists.import_checklist(
-                session, io.BytesIO(content), plan_ref=plan, user=user
-            )
-            session.rollback()
-    else:
-        with database.write(actor_of(user)) as session:
-            result = checklists.import_checklist(
-                session, io.BytesIO(content), plan_ref=plan, user=user
-            )
+    content = await read_upload(file, upload_limit(request))
+    result = checklists.apply_checklist(
+        database, content, plan_ref=plan, user=user, dry_run=dry_run
+    )
     return result.to_dict()
 
 
@@ -276,7 +268,7 @@ def api_submit(
                 body.blockers,
             ),
             user=user,
-            max_bytes=request.app.state.settings.max_upload_mb * 1_048_576,
+            max_bytes=upload_limit(request),
             expected_version=body.row_version,
         )
         report_id = report.id
@@ -302,7 +294,7 @@ async def api_add_evidence(
     file: Annotated[UploadFile, File()],
 ) -> dict:
     """Attach an evidence file (pdf, docx, xlsx, jpg, png, txt; checked by content)."""
-    max_bytes = request.app.state.settings.max_upload_mb * 1_048_576
+    max_bytes = upload_limit(request)
     content = await read_upload(file, max_bytes)
     with database.write(actor_of(user)) as session:
         row = cycle_service.add_evidence(

@@ -43,6 +43,7 @@ from yrdplan.web.deps import (
     verify_csrf,
 )
 from yrdplan.web.render import render, wants_json
+from yrdplan.web.uploads import read_upload, upload_limit
 
 router = APIRouter()
 
@@ -127,12 +128,7 @@ async def import_upload(
     vintage: Annotated[str, Form()] = "",
 ):
     _require_importer(user)
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    content = await file.read(limit + 1)
-    if len(content) > limit:
-        raise InputError(
-            f"{file.filename}: larger than {request.app.state.settings.max_upload_mb} MB"
-        )
+    content = await read_upload(file, upload_limit(request))
     name = Path(file.filename or "observations.csv").name or "observations.csv"
     data = {
         "report": None,

@@ -29,6 +29,7 @@ from yrdplan.web.deps import (
     verify_csrf,
 )
 from yrdplan.web.render import render
+from yrdplan.web.uploads import read_upload, upload_limit
 
 router = APIRouter()
 KIND_LABELS = {
@@ -197,12 +198,7 @@ async def import_page(
     parent: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
 ):
-    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
-    content = await file.read(limit + 1)
-    if len(content) > limit:
-        raise InputError(
-            f"{file.filename}: larger than {request.app.state.settings.max_upload_mb} MB"
-        )
+    content = await read_upload(file, upload_limit(request))
     # Keep the user's file name (without any folder part) so errors name the file they chose.
     name = Path(file.filename or "plan.txt").name or "plan.txt"
     with tempfile.TemporaryDirectory() as folder:

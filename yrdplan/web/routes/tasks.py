@@ -27,6 +27,7 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.i18n import translate
 from yrdplan.web.render import render
+from yrdplan.web.uploads import read_upload, upload_limit
 
 router = APIRouter(include_in_schema=False)
 
@@ -128,14 +129,6 @@ def checklist_download(
     return checklist_response(session, user, plan_ref, unit or None)
 
 
-async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
-    """Read at most one byte more than allowed, so an oversized upload is refused cheaply."""
-    content = await upload.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise InputError(f"{upload.filename}: larger than the limit of {max_bytes // 1_048_576} MB")
-    return content
-
-
 @router.post("/tasks/plan/{plan_ref}/import", dependencies=[Depends(verify_csrf)])
 async def checklist_upload(
     plan_ref: str,
@@ -145,8 +138,7 @@ async def checklist_upload(
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[str, Form()] = "",
 ):
-    max_bytes = request.app.state.settings.max_upload_mb * 1_048_576
-    content = await read_upload(file, max_bytes)
+    content = await read_upload(file, upload_limit(request))
     data = {
         "plan": plan_ref,
         "file": file.filename,
@@ -156,17 +148,9 @@ async def checklist_upload(
     }
     status = 200
     try:
-        if dry_run:
-            with database.read() as session:
-                result = checklists.import_checklist(
-                    session, io.BytesIO(content), plan_ref=plan_ref, user=user
-                )
-                session.rollback()
-        else:
-            with database.write(actor_of(user)) as session:
-                result = checklists.import_checklist(
-                    session, io.BytesIO(content), plan_ref=plan_ref, user=user
-                )
+        result = checklists.apply_checklist(
+            database, content, plan_ref=plan_ref, user=user, dry_run=bool(dry_run)
+        )
         data["result"] = result.to_dict()
     except checklists.ChecklistRejected as err:
         data["errors"] = [p.to_dict() | {"text": str(p)} for p in err.problems]
