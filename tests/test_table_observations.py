@@ -14,11 +14,10 @@ from rich.console import Console
 
 from yrdplan.domain.indicators import Indicator, Observation
 from yrdplan.domain.regions import Region, RegionGroup
+from yrdplan.ingest.lookups import IndicatorLookup, RegionLookup
 from yrdplan.ingest.observations import (
-    IndicatorLookup,
     ObservationOptions,
     RangeRule,
-    RegionLookup,
     impossible_bounds,
     read_observations,
 )

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from yrdplan.domain.indicators import Indicator, Target
-from yrdplan.ingest.observations import RegionLookup
+from yrdplan.ingest.lookups import RegionLookup
 from yrdplan.ingest.targets_table import normalise_comparator, parse_year, read_targets
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tables"

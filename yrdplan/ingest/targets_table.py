@@ -20,13 +20,8 @@ from pathlib import Path
 
 from yrdplan.domain.indicators import COMPARATORS, Indicator, Target
 from yrdplan.domain.problems import Problem, Severity
-from yrdplan.ingest.observations import (
-    IndicatorLookup,
-    RegionResolver,
-    did_you_mean,
-    impossible_bounds,
-    is_outside,
-)
+from yrdplan.ingest.lookups import IndicatorLookup, RegionResolver, did_you_mean
+from yrdplan.ingest.observations import impossible_bounds, is_outside
 from yrdplan.ingest.tables import (
     TARGET_COLUMNS,
     Cell,

@@ -28,12 +28,8 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.domain.problems import Problem, errors_of
 from yrdplan.errors import InputError, NotFoundError, PermissionDenied
 from yrdplan.ingest.indicators_table import formula_references, read_indicators
-from yrdplan.ingest.observations import (
-    ObservationOptions,
-    RangeRule,
-    RegionLookup,
-    read_observations,
-)
+from yrdplan.ingest.lookups import RegionLookup
+from yrdplan.ingest.observations import ObservationOptions, RangeRule, read_observations
 from yrdplan.ingest.targets_table import read_targets
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.store.repos import indicators as repo
