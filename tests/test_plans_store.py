@@ -176,7 +176,7 @@ def test_link_suggestions_to_the_parent_plan(database):
         links = suggest_plan_links(
             session, "nj-implementation-2020", "js-regional-coordination-2020", top_k=1
         )
-        assert links and all(0.2 <= link.score <= 1 for link in links)
+        assert links and all(0.1 <= link.score <= 1 for link in links)
         again = suggest_plan_links(
             session, "nj-implementation-2020", "js-regional-coordination-2020", top_k=1
         )

@@ -99,3 +99,29 @@ def test_upload_of_an_unsupported_file_is_a_clear_error(client):
     )
     assert response.status_code == 400 and "scan.pdf" in response.text
     assert len(client.get("/plans?format=json").json()["plans"]) == 5
+
+
+def test_office_suggests_and_confirms_links_to_the_parent_plan(client):
+    login(client, "office")
+    plans = {p["code"]: p["id"] for p in client.get("/plans?format=json").json()["plans"]}
+    nanjing = plans["nj-implementation-2020"]
+    assert client.get(f"/plans/{nanjing}/links?format=json").json()["links"] == []
+    response = client.post(
+        f"/plans/{nanjing}/links/suggest",
+        data={"csrf_token": csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    links = client.get(f"/plans/{nanjing}/links?format=json").json()["links"]
+    assert links and {x["status"] for x in links} == {"suggested"}
+    decided = client.post(
+        f"/plans/links/{links[0]['id']}",
+        data={"csrf_token": csrf_of(client), "decision": "confirm"},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    after = {
+        x["id"]: x["status"]
+        for x in client.get(f"/plans/{nanjing}/links?format=json").json()["links"]
+    }
+    assert after[links[0]["id"]] == "confirmed"

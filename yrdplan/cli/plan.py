@@ -222,7 +222,7 @@ def link(
         str | None, typer.Option(help="The higher plan (default: its parent).")
     ] = None,
     top: Annotated[int, typer.Option(help="Suggestions per task.")] = 2,
-    min_score: Annotated[float, typer.Option(help="Lowest similarity suggested (0–1).")] = 0.2,
+    min_score: Annotated[float, typer.Option(help="Lowest similarity suggested (0–1).")] = 0.1,
     db: DbOption = None,
 ) -> None:
     """Suggest links from a plan's tasks to the nodes of the plan above it (confirm them on the web)."""

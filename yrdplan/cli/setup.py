@@ -66,7 +66,9 @@ def serve(
     console.print(
         f"yrdplan is serving {settings.database_url} at http://{settings.host}:{settings.port}/"
     )
-    console.print(f"Demo log-in: office / {DEMO_PASSWORD} (also admin, viewer, steward_nj)")
+    console.print(
+        f"Demo log-in: office / {DEMO_PASSWORD} (also admin, viewer, steward_nj, and unit reporters such as nj_fgw)"
+    )
     if workers > 1:
         import os
 

@@ -124,6 +124,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plans.save": ("保存", "Save"),
     "plans.suggest_links": ("按文本相似度生成建议", "Suggest links by text similarity"),
     "plans.lower_task": ("本规划任务", "Task of this plan"),
+    "plans.upper_plan": ("上级规划", "Plan above"),
     "plans.upper_node": ("上级规划条目", "Node of the plan above"),
     "plans.similarity": ("相似度", "Similarity"),
     "plans.no_links": ("暂无对应关系", "No links yet"),

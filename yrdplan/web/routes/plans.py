@@ -321,6 +321,11 @@ def links_view_data(session: Session, plan: Plan) -> dict:
     return {
         "plan": {"id": plan.id, "code": plan.code, "title": plan.title},
         "parent": {"id": parent.id, "title": parent.title} if parent else None,
+        "candidates": [
+            {"id": p.id, "title": p.title}
+            for p in plan_repo.list_plans(session)
+            if p.id != plan.id and p.status == "confirmed"
+        ],
         "links": [
             {
                 "id": x.id,
@@ -352,9 +357,9 @@ def links_page(ref: str, request: Request, session: SessionDep, user: OptionalUs
 @router.post(
     "/plans/{ref}/links/suggest", include_in_schema=False, dependencies=[Depends(verify_csrf)]
 )
-def suggest(ref: str, database: DatabaseDep, user: OfficeUser):
+def suggest(ref: str, database: DatabaseDep, user: OfficeUser, upper: Annotated[str, Form()] = ""):
     with database.write(actor_of(user)) as session:
-        plan_service.suggest_plan_links(session, ref)
+        plan_service.suggest_plan_links(session, ref, upper or None)
         plan_id = plan_repo.find_plan(session, ref).id
     return RedirectResponse(f"/plans/{plan_id}/links", status_code=303)
 
