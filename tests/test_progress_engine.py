@@ -775,3 +775,112 @@ def test_blocks_and_threads_do_not_change_the_answer(monkeypatch):
     got = compute_progress(panel, targets, ProgressOptions(workers=2)).to_columns(decode=False)
     for name, column in expected.items():
         np.testing.assert_array_equal(got[name], column, err_msg=name)
+
+
+# -- the block kernels against plain loops -------------------------------------------------------
+def _plain_best_steps(times: list, values: list) -> tuple:
+    """Best compound (up, down, count) and linear (up, down, count) steps of one series."""
+    cagr, linear = [], []
+    for j in range(1, len(times)):
+        dt = times[j] - times[j - 1]
+        linear.append((values[j] - values[j - 1]) / dt)
+        if values[j - 1] > 0 and values[j] > 0:
+            cagr.append((values[j] / values[j - 1]) ** (1 / dt) - 1)
+
+    def extremes(rates):
+        return (max(rates), min(rates)) if rates else (math.nan, math.nan)
+
+    return (*extremes(cagr), len(cagr), *extremes(linear), len(linear))
+
+
+@pytest.mark.parametrize("block_size", [1, 5, 64, 1 << 16])
+@pytest.mark.parametrize("seed", range(4))
+def test_series_summaries_match_plain_loops(seed, block_size):
+    """Empty and one-point series at block edges, zeros, negatives, gaps and quarters: the
+    block kernel, with or without the linear steps, and linear_extremes agree with loops."""
+    from yrdplan.analytics import progress_trends
+
+    panel, _ = _random_case(np.random.default_rng(seed), n_series=90)
+    offsets, times, values = panel.series_offsets, panel.times, panel.values
+    hist = progress_trends.summarise_series(offsets, times, values, 2.5, block_size=block_size)
+    lean = progress_trends.summarise_series(
+        offsets, times, values, 2.5, block_size=block_size, linear=False
+    )
+    every = np.arange(panel.n_series)
+    lazy = progress_trends.linear_extremes(offsets, times, values, every, block_size=block_size)
+    for k in range(panel.n_series):
+        t = times[offsets[k] : offsets[k + 1]].tolist()
+        v = values[offsets[k] : offsets[k + 1]].tolist()
+        up, down, n_cagr, lin_up, lin_down, n_linear = _plain_best_steps(t, v)
+        got = (
+            hist.best_cagr_up[k], hist.best_cagr_down[k], hist.cagr_steps[k],
+            hist.best_linear_up[k], hist.best_linear_down[k], hist.linear_steps[k],
+        )  # fmt: skip
+        assert got == pytest.approx((up, down, n_cagr, lin_up, lin_down, n_linear), nan_ok=True)
+        assert (lazy[0, k], lazy[1, k]) == pytest.approx((lin_up, lin_down), nan_ok=True)
+        start = next((i for i, x in enumerate(t) if x >= t[-1] - 2.5 - 1e-9), None)
+        first_last = (t[0], v[0], t[-1], v[-1], t[start], v[start]) if t else (math.nan,) * 6
+        assert (
+            hist.first_time[k], hist.first_value[k], hist.last_time[k], hist.last_value[k],
+            hist.trend_start_time[k], hist.trend_start_value[k],
+        ) == pytest.approx(first_last, nan_ok=True)  # fmt: skip
+    np.testing.assert_array_equal(lean.best_rates[:2], hist.best_rates[:2])
+    np.testing.assert_array_equal(lean.best_steps, hist.best_steps)
+    assert np.isnan(lean.best_rates[2:]).all()
+
+
+def test_first_at_or_after_matches_bisection():
+    """Gappy, quarterly, empty and one-point segments; queries before, inside, between and
+    after the points, and NaN: the guess-and-step search answers as a plain bisection does."""
+    import bisect
+
+    from yrdplan.analytics.progress_trends import first_at_or_after
+
+    rng = np.random.default_rng(7)
+    segments = []
+    for _ in range(400):
+        grid = np.arange(2000, 2030, rng.choice([1.0, 0.25]))
+        size = int(rng.integers(0, 25))
+        segments.append(np.sort(rng.choice(grid, size=min(size, grid.size), replace=False)))
+    times = np.concatenate(segments)
+    ends = np.cumsum([s.size for s in segments])
+    lo, hi = ends - [s.size for s in segments], ends
+    first = np.array([s[0] if s.size else np.nan for s in segments])
+    last = np.array([s[-1] if s.size else np.nan for s in segments])
+    query = rng.uniform(1995, 2035, lo.size)
+    exact = rng.random(lo.size) < 0.3  # on a point (a whole year)
+    query[exact] = np.round(query[exact])
+    query[::17] = np.nan
+    got = first_at_or_after(times, lo, hi, first, last, query)
+    for i, segment in enumerate(segments):
+        want = hi[i] if np.isnan(query[i]) else lo[i] + bisect.bisect_left(segment, query[i])
+        assert got[i] == want, (segment, query[i])
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 1 << 16])
+def test_panel_order_check_across_check_blocks(monkeypatch, block):
+    """Series boundaries and bad pairs on either side of the validation's block edges."""
+    from yrdplan.analytics import progress_inputs
+
+    monkeypatch.setattr(progress_inputs, "_CHECK_BLOCK", block)
+    times = [2020.0, 2021.0, 2019.0, 2020.0, 2018.0, 2019.0, 2020.0]
+    good = Panel([0, 2, 2, 4, 7], times, np.ones(7))  # an empty series inside
+    assert good.times.tolist() == times
+    for row in range(1, 7):
+        bad = list(times)
+        bad[row] = bad[row - 1]  # a duplicate period (rows 2 and 4 start a series: allowed)
+        if row in (2, 4):
+            continue
+        with pytest.raises(ValueError, match=rf"^times: must be strictly .*\(row {row}\)"):
+            Panel([0, 2, 2, 4, 7], bad, np.ones(7))
+    with pytest.raises(ValueError, match=r"^values: must be finite .*\(row 5\)"):
+        Panel([0, 2, 2, 4, 7], times, [1, 1, 1, 1, 1, np.inf, 1])
+
+
+def test_result_columns_are_contiguous_and_typed():
+    panel, targets = _random_case(np.random.default_rng(3))
+    result = compute_progress(panel, targets)
+    for name, column in result.to_columns(decode=False).items():
+        assert column.flags.c_contiguous and column.shape == (len(targets),), name
+    assert result.status.dtype == np.int8 and result.unrealistic.dtype == np.bool_
+    assert result.series.dtype == np.int64 and result.ratio.dtype == np.float64

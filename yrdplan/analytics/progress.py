@@ -100,10 +100,10 @@ from yrdplan.analytics.progress_inputs import (
     encode_directions,
 )
 from yrdplan.analytics.progress_trends import (
-    TIME_SLACK,
     SeriesHistory,
-    first_at_or_after,
+    linear_extremes,
     map_blocks,
+    observation_from,
     summarise_series,
 )
 
@@ -180,9 +180,9 @@ class ProgressOptions:
     as_of : float, optional
         Ignore observations after this decimal year (recompute a past assessment).
     workers : int, optional
-        Threads for large inputs; ``None`` means one per core. The default is 1: on the 2-core
-        machine the benchmark runs on, a second thread bought nothing (the work is bound by
-        memory bandwidth and by the interpreter between small operations).
+        Threads for large inputs; ``None`` means one per core. The default is 1: on the shared
+        2-core machine the benchmark runs on, a second thread gained 10-20 % when the other
+        core was idle and lost as much when it was busy (the work is bound by memory bandwidth).
     """
 
     target_thresholds: tuple[float, float, float] = (0.95, 0.60, 0.0)
@@ -358,9 +358,7 @@ def classify_ratio(
     """
     r = np.asarray(ratio, dtype=np.float64)
     on, moderate, limited = thresholds
-    # Each threshold the value falls below moves it one status down the list.
-    code = ON_TRACK + (r < on).astype(np.int8) + (r < moderate) + (r < limited)
-    return np.where(np.isnan(r), INSUFFICIENT_DATA, code).astype(np.int8)
+    return _count_below(r, (on, moderate, limited), np.empty(r.shape, dtype=np.int8))
 
 
 def classify_growth(
@@ -388,8 +386,23 @@ def classify_growth(
     v = np.asarray(rate, dtype=np.float64)
     c = np.asarray(scale, dtype=np.float64)
     high, med = reference_rates[0] * c, reference_rates[1] * c
-    code = ON_TRACK + (v < high).astype(np.int8) + (v < med) + (v < 0)
-    return np.where(np.isnan(v), INSUFFICIENT_DATA, code).astype(np.int8)
+    shape = np.broadcast_shapes(v.shape, c.shape)
+    return _count_below(v, (high, med, 0.0), np.empty(shape, dtype=np.int8))
+
+
+def _count_below(value: np.ndarray, bounds: tuple[Any, Any, Any], out: np.ndarray) -> np.ndarray:
+    """``ON_TRACK`` plus the number of ``bounds`` that ``value`` is below; NaN gives 5.
+
+    Each bound the value falls below moves it one status down the list. A NaN compares false
+    everywhere (code 1) and is moved on to ``INSUFFICIENT_DATA`` by adding 4: counting in int8
+    avoids a select, which costs ten times an addition when the condition is unpredictable.
+    """
+    out[...] = value < bounds[0]
+    out += value < bounds[1]
+    out += value < bounds[2]
+    out += np.isnan(value) * np.int8(INSUFFICIENT_DATA - ON_TRACK)
+    out += np.int8(ON_TRACK)
+    return out
 
 
 def natural_limit_scale(base: Any, limit: Any, exponent: float = 4.44) -> np.ndarray:
@@ -411,16 +424,25 @@ def natural_limit_scale(base: Any, limit: Any, exponent: float = 4.44) -> np.nda
     return np.where(np.isnan(lim), 1.0, scale)
 
 
-def _target_score(ratio: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
+def _target_score(
+    ratio: np.ndarray, thresholds: tuple[float, float, float], out: np.ndarray | None = None
+) -> np.ndarray:
     """Open SDG's score of R: 0 at the moderate threshold, 2.5 at on_track, -2.5 at limited.
 
     The line keeps its slope beyond those points up to the caps of -5 and +5 (R = 1.3 and
     R = -0.6 with the default thresholds, as published).
     """
     on, mod, low = thresholds
-    above = (ratio - mod) * (2.5 / (on - mod))
-    below = (ratio - mod) * (2.5 / (mod - low))
-    return np.clip(np.where(ratio >= mod, above, below), -5.0, 5.0)
+    # a * max(d, 0) + b * min(d, 0) is a * d above the moderate threshold and b * d below it
+    # (the other term is an exact zero), without a select on the unpredictable side.
+    d = ratio - mod
+    score = np.maximum(d, 0.0, out=out)
+    score *= 2.5 / (on - mod)
+    np.minimum(d, 0.0, out=d)
+    d *= 2.5 / (mod - low)
+    score += d
+    np.maximum(score, -5.0, out=score)
+    return np.minimum(score, 5.0, out=score)
 
 
 def _growth_score(rate: np.ndarray, scale: np.ndarray, rates: tuple[float, float]) -> np.ndarray:
@@ -486,174 +508,214 @@ def compute_progress(
         )
     if opts.as_of is not None:
         panel = panel.until(opts.as_of)
-    hist = summarise_series(
-        panel.series_offsets, panel.times, panel.values, opts.trend_window, opts.workers
-    )
+    # The best linear steps are only needed for the few rows measured linearly (zero or
+    # negative values, bands): _finish_linear_rows takes them for those series alone.
+    csr = (panel.series_offsets, panel.times, panel.values)
+    hist = summarise_series(*csr, opts.trend_window, opts.workers, linear=False)
     rows = len(targets)
-    out = {
-        spec.name: np.empty(rows, dtype=_RESULT_DTYPES.get(spec.name, np.float64))
-        for spec in fields(ProgressResult)
-    }
+    out = _result_columns(rows)
+    out["series"][:] = s
+    out["target_year"][:] = targets.target_year
     columns = {spec.name: getattr(targets, spec.name) for spec in fields(targets)}
-    best_rates = np.stack(
-        [hist.best_cagr_up, hist.best_cagr_down, hist.best_linear_up, hist.best_linear_down]
-    )
-    best_steps = np.stack([hist.cagr_steps, hist.linear_steps])
 
-    # Rows are independent: assess them in cache-sized blocks on the thread pool.
+    # Rows are independent: assess them in cache-sized blocks (on the thread pool), each
+    # block writing straight into its slice of the result columns.
     def run(start: int) -> None:
-        block = SimpleNamespace(**{k: v[start : start + _ROW_BLOCK] for k, v in columns.items()})
+        block = slice(start, start + _ROW_BLOCK)
+        inputs = SimpleNamespace(**{k: v[block] for k, v in columns.items()})
+        views = SimpleNamespace(**{k: v[block] for k, v in out.items()})
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            part = _assess(panel, hist, best_rates, best_steps, block, opts)
-        for name, column in part.items():
-            out[name][start : start + _ROW_BLOCK] = column
+            later = _assess(panel, hist, inputs, views, opts)
+        if later is not None:
+            later[0] += start
+            deferred.append(later)
 
+    deferred: list[tuple[np.ndarray, ...]] = []
     for _ in map_blocks(run, range(0, rows, _ROW_BLOCK), opts.workers):
         pass
+    if deferred:
+        _finish_linear_rows(csr, out, deferred, opts)
     return ProgressResult(**out)
 
 
-_RESULT_DTYPES = {
-    "series": np.int64,
-    "status": np.int8,
-    "method": np.int8,
-    "direction_sign": np.int8,
-    "unrealistic": np.bool_,
-}
+def _finish_linear_rows(csr: tuple, out: dict, deferred: list, opts: ProgressOptions) -> None:
+    """Best step and unrealistic flag of the rows measured linearly, left open by _assess.
+
+    ``deferred`` holds, per block, the rows, their series, whether the value has to fall,
+    the required rate in the desired direction and whether the flag could be raised at all.
+    """
+    rows, series, falling, need, eligible = (np.concatenate(c) for c in zip(*deferred, strict=True))
+    extremes = linear_extremes(*csr, series)
+    best = np.take_along_axis(extremes, falling[None, :], axis=0)[0]
+    best += 0.0  # as the NaN mask _assess adds (0 on these rows): -0 becomes 0
+    out["best_rate"][rows] = best
+    bar = opts.unrealistic_multiple * out["direction_sign"][rows] * best
+    np.maximum(bar, 0.0, out=bar)
+    out["unrealistic"][rows] = eligible & (need > bar)
 
 
-def _locate_base(
-    panel: Panel, hist: SeriesHistory, targets: SimpleNamespace
-) -> tuple[np.ndarray, np.ndarray]:
-    """Base period and value per row: explicit, first observation from base_year, or first."""
-    s, by, bv = targets.series, targets.base_year, targets.base_value
-    t0, y0 = hist.first_time[s], hist.first_value[s]
-    explicit = np.flatnonzero(np.isfinite(bv))  # validated: a base value comes with its year
+_RESULT_DTYPES = {"series": np.int64, "unrealistic": np.bool_} | dict.fromkeys(
+    ("status", "method", "direction_sign"), np.int8
+)
+
+
+def _result_columns(rows: int) -> dict[str, np.ndarray]:
+    """Empty result columns: the float64 ones are the rows of one 2-D array, and so are the
+    one-byte ones. One large allocation is backed by huge pages where separate ones mostly are
+    not: filling fresh memory then costs hundreds of page faults instead of tens of thousands.
+    """
+    names = [spec.name for spec in fields(ProgressResult)]
+    floats = [name for name in names if name not in _RESULT_DTYPES]
+    small = [name for name in names if np.dtype(_RESULT_DTYPES.get(name, np.int64)).itemsize == 1]
+    out = dict(zip(floats, np.empty((len(floats), rows)), strict=True))
+    for name, column in zip(small, np.empty((len(small), rows), dtype=np.int8), strict=True):
+        out[name] = column.view(_RESULT_DTYPES[name])
+    out["series"] = np.empty(rows, dtype=np.int64)
+    return out
+
+
+def _locate_base(panel: Panel, hist: SeriesHistory, t: SimpleNamespace, o: SimpleNamespace):
+    """Base period and value per row: explicit, first observation from base_year, or first.
+
+    Fills ``o.base_period`` and ``o.base_value``; needs ``o.latest_period`` filled.
+    """
+    s, by, bv, t0, y0 = t.series, t.base_year, t.base_value, o.base_period, o.base_value
+    np.take(hist.first_time, s, out=t0)
+    np.take(hist.first_value, s, out=y0)
+    given = np.isfinite(bv)
+    explicit = np.flatnonzero(given)  # validated: a base value comes with its year
     t0[explicit], y0[explicit] = by[explicit], bv[explicit]
-    rows = np.flatnonzero(np.isfinite(by) & ~np.isfinite(bv))
-    if rows.size:
-        series = s[rows]
-        lo, hi = panel.series_offsets[series], panel.series_offsets[series + 1]
-        first, last = hist.first_time[series], hist.last_time[series]
-        at = first_at_or_after(panel.times, lo, hi, first, last, by[rows] - TIME_SLACK)
-        found = at < hi
-        t0[rows], y0[rows] = np.nan, np.nan
-        t0[rows[found]], y0[rows[found]] = panel.times[at[found]], panel.values[at[found]]
-    return t0, y0
+    rows = np.flatnonzero(np.isfinite(by) & ~given)
+    if rows.size:  # t0 and the latest period already hold these series' first and last time
+        csr = (panel.series_offsets, panel.times, panel.values)
+        t0[rows], y0[rows] = observation_from(
+            *csr, s[rows], by[rows], t0[rows], o.latest_period[rows]
+        )
 
 
 def _nan_unless(mask: np.ndarray) -> np.ndarray:
     """0.0 where ``mask`` holds and NaN elsewhere: adding it blanks a column outside ``mask``."""
-    return np.where(mask, 0.0, np.nan)
+    return np.divide(0.0, mask)  # 0 / 1 and 0 / 0: cheaper than a select
 
 
 def _assess(
-    panel: Panel,
-    hist: SeriesHistory,
-    best_rates: np.ndarray,
-    best_steps: np.ndarray,
-    targets: SimpleNamespace,
-    opts: ProgressOptions,
-) -> dict[str, np.ndarray]:
-    """One block of target rows.
-
-    ``best_rates`` stacks the best cagr-up, cagr-down, linear-up and linear-down rates of
-    every series and ``best_steps`` the cagr and linear step counts, so that one gather picks
-    the right one per row.
+    panel: Panel, hist: SeriesHistory, t: SimpleNamespace, o: SimpleNamespace, opts: ProgressOptions
+) -> list[np.ndarray] | None:
+    """One block of target rows ``t``, written into the block's result columns ``o``.
 
     The common case (an at-least or at-most target on positive values: compound rates) is
     computed for every row with plain arithmetic; bands, no-target rows and linear rates are
     then patched in on the index of the rows they concern. Element-wise ``np.where`` on a mixed
     condition mispredicts a branch per element and costs ten times an addition, so selections
-    are written as arithmetic on booleans, or as NaN masks (:func:`_nan_unless`) added once.
+    are written as arithmetic on booleans (viewed as int8, which costs no conversion), or as
+    NaN masks (:func:`_nan_unless`) added once. Results go into ``o`` with ``out=`` and in-place
+    operators: a fresh array per step would cost a memory allocation and a cold cache each.
     """
-    nan = np.nan
-    s, comp, dirn, year = targets.series, targets.comparator, targets.direction, targets.target_year
-    latest_t, latest_y = hist.last_time[s], hist.last_value[s]
-    t0, y0 = _locate_base(panel, hist, targets)
+    nan, i8 = np.nan, np.int8
+    s, comp, dirn, year = t.series, t.comparator, t.direction, t.target_year
+    lt, ly, t0, y0 = o.latest_period, o.latest_value, o.base_period, o.base_value
+    np.take(hist.last_time, s, out=lt)
+    np.take(hist.last_value, s, out=ly)
+    _locate_base(panel, hist, t, o)
 
     # Resolve every comparator to one of: at least (ge), at most (le), a band, or no target.
     relative = comp == RELATIVE
     eq_like = relative | (comp == EQ)
     no_target = comp == NO_TARGET
-    ge = (comp == GE) | (eq_like & (dirn == HIGHER))
-    le = (comp == LE) | (eq_like & (dirn == LOWER))
+    higher, lower = dirn == HIGHER, dirn == LOWER
+    ge = (comp == GE) | (eq_like & higher)
+    le = (comp == LE) | (eq_like & lower)
     band = ~(ge | le | no_target)  # ~, between, and = / relative on a band indicator
     band_rows, free_rows, relative_rows = (np.flatnonzero(m) for m in (band, no_target, relative))
 
-    stated = targets.target_value.copy()
-    stated[relative_rows] = y0[relative_rows] * (1.0 + targets.relative_change[relative_rows])
+    stated = o.target_value
+    stated[:] = t.target_value
+    r = relative_rows
+    stated[r] = y0[r] * (1.0 + t.relative_change[r])
     stated[free_rows] = nan
     # Desired direction in "progress space": of the value, or of the distance for bands (down).
-    by_direction = (dirn == HIGHER).astype(np.int8) - (dirn == LOWER)
-    sign = (ge.astype(np.int8) - le - band + no_target * by_direction).astype(np.int8)
-    achieved = (ge & (latest_y >= stated)) | (le & (latest_y <= stated))
-    aim = stated.copy()
-    value_sign = sign.copy()
-    band_low, band_high = np.full(s.shape, nan), np.full(s.shape, nan)
+    sign = ge.view(i8) - le.view(i8)
+    sign -= band.view(i8)
+    sign += (no_target & higher).view(i8)
+    sign -= (no_target & lower).view(i8)
+    sign_f = sign.astype(np.float64)
+    achieved = (ge & (ly >= stated)) | (le & (ly <= stated))
+    aim, value_sign = o.aim_value, o.direction_sign
+    aim[:], value_sign[:] = stated, sign
+    band_low, band_high = o.band_low, o.band_high
+    band_low.fill(nan)
+    band_high.fill(nan)
     x0 = x_latest = None
     if band_rows.size:
         b = band_rows
-        low, high, value = stated[b], targets.target_value_high[b], stated[b]
+        low, high, value = stated[b], t.target_value_high[b], stated[b]
         given = (comp[b] == BETWEEN) | ((comp[b] == APPROX) & np.isfinite(high))
         half_width = opts.approx_tolerance * np.abs(value)
         low = np.where(given, low, value - half_width)
         high = np.where(given, high, value + half_width)
         band_low[b], band_high[b] = low, high
-        base, last = y0[b], latest_y[b]
+        base, last = y0[b], ly[b]
         achieved[b] = (last >= low) & (last <= high)
         aim[b] = np.minimum(np.maximum(base, low), high)  # the nearest edge, or the base inside
-        value_sign[b] = (aim[b] > base).astype(np.int8) - (aim[b] < base)
+        value_sign[b] = (aim[b] > base).view(i8) - (aim[b] < base).view(i8)
         # Progress on a band is measured on the distance to it; its aim is 0.
         x0 = np.maximum(np.maximum(low - base, base - high), 0.0)
         x_latest = np.maximum(np.maximum(low - last, last - high), 0.0)
 
-    observed = (latest_t > t0) & (sign != 0)  # a NaN base or latest compares false
+    observed = (lt > t0) & (sign != 0)  # a NaN base or latest compares false
     horizon = observed & ~no_target & (year > t0)
-    is_cagr = ~band & (y0 > 0) & (latest_y > 0) & (no_target | (aim > 0)) & observed
+    is_cagr = (y0 > 0) & (ly > 0)
+    is_cagr &= no_target | (aim > 0)
+    is_cagr &= observed & ~band
     other = observed & ~is_cagr & ~band
-    method = (
-        is_cagr * M_CAGR
-        + band * M_BAND
-        + (other & no_target) * M_SYMMETRIC
-        + (other & ~no_target) * M_LINEAR
-    )
-    method = (method * observed).astype(np.int8)
+    method = o.method
+    method[:] = is_cagr.view(i8) * i8(M_CAGR)
+    method += (band & observed).view(i8) * i8(M_BAND)
+    method += (other & no_target).view(i8) * i8(M_SYMMETRIC)
+    method += (other & ~no_target).view(i8) * i8(M_LINEAR)
     in_horizon = _nan_unless(horizon)
 
-    dt_obs, dt_req = latest_t - t0, year - t0
-    observed_rate = np.power(latest_y / y0, 1.0 / dt_obs) - 1.0 + _nan_unless(observed)
-    required_rate = np.power(aim / y0, 1.0 / dt_req) - 1.0 + in_horizon
-    linear_rows = np.flatnonzero(other)
-    if linear_rows.size:  # zero or negative values: absolute change per year
-        r = linear_rows
-        observed_rate[r] = (latest_y[r] - y0[r]) / dt_obs[r]
-        required_rate[r] = (aim[r] - y0[r]) / dt_req[r] + in_horizon[r]
+    dt_obs, dt_req = lt - t0, year - t0
+    observed_rate, required_rate = o.observed_rate, o.required_rate
+    np.divide(ly, y0, out=observed_rate)
+    np.power(observed_rate, np.divide(1.0, dt_obs), out=observed_rate)
+    observed_rate -= 1.0
+    observed_rate += _nan_unless(observed)
+    change = aim - y0
+    np.divide(aim, y0, out=required_rate)
+    np.power(required_rate, np.divide(1.0, dt_req), out=required_rate)
+    required_rate -= 1.0
+    required_rate += in_horizon
+    r = np.flatnonzero(other)
+    if r.size:  # zero or negative values: absolute change per year
+        observed_rate[r] = (ly[r] - y0[r]) / dt_obs[r]
+        required_rate[r] = change[r] / dt_req[r] + in_horizon[r]
     if band_rows.size:
         b = band_rows
         observed_rate[b] = (x_latest - x0) / dt_obs[b] + _nan_unless(observed[b])
         required_rate[b] = -x0 / dt_req[b] + in_horizon[b]
-    ratio = sign * observed_rate / np.abs(required_rate)
+    ratio = np.multiply(sign_f, observed_rate, out=o.ratio)
+    ratio /= np.abs(required_rate)
     stalled = np.flatnonzero(required_rate == 0)  # the base sat on the aim: R is undefined
     ratio[stalled] = nan
 
-    status = classify_ratio(ratio, opts.target_thresholds)
+    status = _count_below(ratio, opts.target_thresholds, o.status)
     status[stalled] = DETERIORATING
-    score = _target_score(ratio, opts.target_thresholds)
-    progress_value = ratio.copy()
-    scale = np.full(s.shape, nan)
+    score = _target_score(ratio, opts.target_thresholds, o.score)
+    progress_value, scale = o.progress_value, o.threshold_scale
+    progress_value[:] = ratio
+    scale.fill(nan)
     if free_rows.size:  # direction-adjusted growth against the reference rates
         f = free_rows
         rate = observed_rate[f]
         symmetric = method[f] == M_SYMMETRIC
-        level = (np.abs(latest_y[f]) + np.abs(y0[f])) / 2.0
+        level = (np.abs(ly[f]) + np.abs(y0[f])) / 2.0
         rate = np.where(symmetric, np.where(level > 0, rate / level, 0.0), rate)
         observed_rate[f] = rate
         growth = sign[f] * rate
-        limit = targets.natural_limit[f]
-        scale[f] = np.where(
-            np.isnan(limit), 1.0, natural_limit_scale(y0[f], limit, opts.limit_exponent)
-        )
+        scale[f] = 1.0
+        near = f[np.isfinite(t.natural_limit[f])]  # only these have a natural limit
+        scale[near] = natural_limit_scale(y0[near], t.natural_limit[near], opts.limit_exponent)
         status[f] = classify_growth(growth, scale[f], opts.reference_rates)
         score[f] = _growth_score(growth, scale[f], opts.reference_rates)
         progress_value[f] = growth
@@ -661,75 +723,78 @@ def _assess(
     score[np.flatnonzero(achieved)] = 5.0
 
     # The delivery-unit trajectory: the straight path from the base to the aim.
-    elapsed = np.minimum(np.maximum(dt_obs / dt_req, 0.0), 1.0)
-    expected = y0 + (aim - y0) * elapsed + in_horizon
-    gap = sign * (latest_y - expected)
-    whole = np.abs(aim - y0)
+    elapsed = np.divide(dt_obs, dt_req, out=dt_obs)
+    np.maximum(elapsed, 0.0, out=elapsed)
+    np.minimum(elapsed, 1.0, out=elapsed)
+    expected = np.multiply(change, elapsed, out=o.expected_value)
+    expected += y0
+    expected += in_horizon
+    gap = np.subtract(ly, expected, out=o.trajectory_gap)
+    gap *= sign_f
+    whole = np.abs(change)
     if band_rows.size:
         b = band_rows
         gap[b] = x0 * (1.0 - elapsed[b]) - x_latest + in_horizon[b]
         whole[b] = x0
-    gap_share = gap / whole
-    gap_share[np.flatnonzero(whole == 0)] = nan
+    gap_share = np.divide(gap, whole, out=o.trajectory_gap_share)
+    no_change = np.flatnonzero(whole == 0)
+    gap_share[no_change] = nan
 
     # ESCAP / UNSD anticipated progress from the recent-window trend.
-    lead = year - latest_t
-    projected_linear = latest_y + hist.trend_slope[s] * lead
+    lead = np.subtract(year, lt, out=dt_req)
+    projected_linear = np.take(hist.trend_slope, s, out=o.projected_linear)
+    projected_linear *= lead
+    projected_linear += ly
     # exp(lead * log1p(rate)), not (1 + rate) ** lead: IEEE pow returns 1 for pow(1, NaN) and
     # pow(NaN, 0), which would turn a missing rate or target year into a projection.
-    projected_compound = latest_y * np.exp(lead * np.log1p(hist.trend_rate[s]))
+    projected_compound = np.take(hist.trend_rate, s, out=o.projected_compound)
+    np.log1p(projected_compound, out=projected_compound)
+    projected_compound *= lead
+    np.exp(projected_compound, out=projected_compound)
+    projected_compound *= ly
+    projected = o.projected_value
     if opts.projection == "linear":
-        projected = projected_linear
+        projected[:] = projected_linear
     else:
-        projected = np.where(np.isfinite(projected_compound), projected_compound, projected_linear)
-    anticipated = (projected - y0) / (aim - y0) + _nan_unless(~no_target)
+        finite = np.isfinite(projected_compound)
+        projected[:] = np.where(finite, projected_compound, projected_linear)
+    anticipated = np.subtract(projected, y0, out=o.anticipated_progress)
+    anticipated /= change
+    anticipated += 0.0  # as adding the NaN mask would: -0 becomes 0
+    anticipated[free_rows] = nan
     if band_rows.size:
         b = band_rows
         p = projected[b]
         reached = np.maximum(np.maximum(band_low[b] - p, p - band_high[b]), 0.0)
         anticipated[b] = (x0 - reached) / x0
-    anticipated[np.flatnonzero(whole == 0)] = nan
+    anticipated[no_change] = nan
 
     # Unrealistic: the requirement against the series' own best step in the same direction.
-    # One gather from the four stacked best-rate columns picks cagr/linear × up/down per row.
+    # One gather from the stacked best-rate rows picks cagr/linear × up/down per row.
     n_series = hist.count.shape[0]
     linear = ~is_cagr
-    best = best_rates.ravel()[(linear * 2 + (value_sign < 0)) * n_series + s]
-    best = best + _nan_unless(horizon & (value_sign != 0))
-    steps = best_steps.ravel()[linear * n_series + s]
-    need = sign * required_rate  # bands: sign -1 turns the falling distance into a need
-    bar = np.maximum(opts.unrealistic_multiple * value_sign * best, 0.0)
-    unrealistic = (
-        horizon & ~achieved & (steps >= opts.unrealistic_min_history) & (need > 0) & (need > bar)
-    )
-
-    return {
-        "series": s,
-        "target_year": year,
-        "status": status,
-        "method": method,
-        "direction_sign": value_sign,
-        "base_period": t0,
-        "base_value": y0,
-        "latest_period": latest_t,
-        "latest_value": latest_y,
-        "target_value": stated,
-        "band_low": band_low,
-        "band_high": band_high,
-        "aim_value": aim,
-        "expected_value": expected,
-        "trajectory_gap": gap,
-        "trajectory_gap_share": gap_share,
-        "observed_rate": observed_rate,
-        "required_rate": required_rate,
-        "ratio": ratio,
-        "progress_value": progress_value,
-        "threshold_scale": scale,
-        "score": score,
-        "projected_linear": projected_linear,
-        "projected_compound": projected_compound,
-        "projected_value": projected,
-        "anticipated_progress": anticipated,
-        "best_rate": best,
-        "unrealistic": unrealistic,
-    }
+    pick = linear.view(i8) * i8(2)
+    pick += value_sign < 0
+    at = pick.astype(np.int64)
+    at *= n_series
+    at += s
+    best = np.take(hist.best_rates.ravel(), at, out=o.best_rate)
+    best += _nan_unless(horizon & (value_sign != 0))
+    np.multiply(linear, n_series, out=at)
+    at += s
+    steps = np.take(hist.best_steps.ravel(), at)
+    need = np.multiply(sign_f, required_rate, out=change)  # bands: -1 turns a fall into a need
+    bar = opts.unrealistic_multiple * value_sign * best
+    np.maximum(bar, 0.0, out=bar)
+    unrealistic = np.greater(need, bar, out=o.unrealistic)
+    eligible = need > 0
+    eligible &= steps >= opts.unrealistic_min_history
+    eligible &= ~achieved
+    unrealistic &= eligible
+    unrealistic &= horizon
+    # Rows measured linearly read NaN above (no best step yet, so not flagged): hand them to
+    # _finish_linear_rows.
+    later = np.flatnonzero(linear & horizon & (value_sign != 0))
+    if not later.size:
+        return None
+    return [later, s[later], (value_sign[later] < 0).astype(np.int64), need[later], eligible[later]]
