@@ -20,11 +20,11 @@ from yrdplan.cli.common import (
     open_database,
     print_rows,
 )
-from yrdplan.cli.tasks import parse_day
 from yrdplan.domain.tasks import CYCLE_KINDS
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
+from yrdplan.services.arguments import parse_iso_date
 from yrdplan.settings import load_settings
 from yrdplan.store.audit import Actor
 from yrdplan.store.repos import users as user_repo
@@ -71,9 +71,9 @@ def open_(
             session,
             plan,
             name=name,
-            due_on=parse_day(due, "--due"),
+            due_on=parse_iso_date(due, "--due"),
             kind=kind,
-            opens_on=parse_day(opens, "--opens"),
+            opens_on=parse_iso_date(opens, "--opens"),
         )
         cycle_id = cycle.id
     console.print(f"Opened cycle {cycle_id}: {name}, due {due}")
@@ -100,7 +100,7 @@ def completeness(
     """Expected, submitted, on time, late, missing and pending reports per unit and cycle."""
     with open_database(db) as database, database.read() as session:
         ids = cycles or [c["id"] for c in cycle_service.list_cycles(session, plan)]
-        rows = cycle_service.completeness(session, ids, as_of=parse_day(as_of, "--as-of"))
+        rows = cycle_service.completeness(session, ids, as_of=parse_iso_date(as_of, "--as-of"))
     columns = ["cycle", "unit", "expected", "submitted", "on_time", "late", "missing", "pending"]
     print_rows(rows, columns, fmt, title="Reporting completeness")
 

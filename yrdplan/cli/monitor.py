@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -15,7 +14,7 @@ from yrdplan.cli.common import (
     print_json,
     print_rows,
 )
-from yrdplan.errors import InputError
+from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.monitor import PUBLIC_FIELDS, MonitorOptions, run_monitor
 
 TABLE_COLUMNS = [
@@ -89,12 +88,7 @@ def monitor(
     db: DbOption = None,
 ) -> None:
     """Assess targets against observations; stores the run's calculation components."""
-    boundaries = None
-    if as_of:
-        try:
-            boundaries = date.fromisoformat(as_of)
-        except ValueError as err:
-            raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from err
+    boundaries = parse_iso_date(as_of, "--as-of")
     options = MonitorOptions(
         region=region,
         indicator=indicator,

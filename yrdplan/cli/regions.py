@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -16,7 +15,7 @@ from yrdplan.cli.common import (
     print_rows,
 )
 from yrdplan.domain.regions import LEVELS, RegionGroup
-from yrdplan.errors import InputError
+from yrdplan.services.arguments import parse_iso_date
 from yrdplan.store.repos import regions as region_repo
 
 app = typer.Typer(help="Regions (GB/T 2260) and region groups.", no_args_is_help=True)
@@ -40,12 +39,7 @@ def list_(
     db: DbOption = None,
 ) -> None:
     """List regions."""
-    day = None
-    if as_of:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError as err:
-            raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from err
+    day = parse_iso_date(as_of, "--as-of")
     with open_database(db) as database, database.sessions() as session:
         regions = region_repo.list_regions(
             session, level=level, group=group, as_of=day, include_history=history

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from yrdplan.errors import InputError
 from yrdplan.ingest.checklist_xlsx import parse_deadline
 from yrdplan.services import checklists, completion, task_detail
 from yrdplan.services import tasks as task_service
+from yrdplan.services.arguments import parse_iso_date
 
 app = typer.Typer(
     help="Tasks: responsibility checklists in Excel, assignments, sub-tasks, statuses.",
@@ -38,16 +38,6 @@ TASK_COLUMNS = [
     "status",
     "percent",
 ]
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    """An ISO date from an option, or ``InputError`` naming the option."""
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as err:
-        raise InputError(f"{option} {text!r} is not a date (YYYY-MM-DD)") from err
 
 
 AsOfOption = Annotated[
@@ -81,11 +71,11 @@ def list_(
 ) -> None:
     """List a plan's tasks with lead and supporting units, deadline, status and percent."""
     filters = task_service.TaskFilter(
-        area=area, unit=unit, status=status, due_by=parse_day(due_by, "--due-by")
+        area=area, unit=unit, status=status, due_by=parse_iso_date(due_by, "--due-by")
     )
     with open_database(db) as database, database.read() as session:
         rows = task_service.task_rows(
-            session, plan, filters=filters, as_of=parse_day(as_of, "--as-of"), margin=margin
+            session, plan, filters=filters, as_of=parse_iso_date(as_of, "--as-of"), margin=margin
         )
     if fmt is OutputFormat.table:
         for row in rows:
@@ -105,7 +95,9 @@ def show(
     """Show one task as JSON: assignment, status and its rule, reports, history."""
     with open_database(db) as database, database.read() as session:
         found = task_service.find_task(session, task, plan)
-        data = task_detail.task_detail(session, None, found.id, as_of=parse_day(as_of, "--as-of"))
+        data = task_detail.task_detail(
+            session, None, found.id, as_of=parse_iso_date(as_of, "--as-of")
+        )
     print_json(data)
 
 
@@ -122,7 +114,7 @@ def export(
     """Write a plan's responsibility checklist (责任清单) as Excel."""
     with open_database(db) as database, database.read() as session:
         count = checklists.export_checklist(
-            session, plan, xlsx, unit=unit, as_of=parse_day(as_of, "--as-of")
+            session, plan, xlsx, unit=unit, as_of=parse_iso_date(as_of, "--as-of")
         )
     console.print(f"Wrote {count} tasks to {xlsx}")
 
@@ -221,7 +213,7 @@ def assign(
             raise InputError(f"--deadline {deadline!r}: {err}") from err
         change.deadline, change.deadline_note = due, note
     if start is not None:
-        change.start_date = parse_day(start, "--start")
+        change.start_date = parse_iso_date(start, "--start")
     for name, value in (
         ("is_suspended", suspend),
         ("is_major_project", major),
@@ -258,7 +250,7 @@ def split(
     if support:
         change.supporting_units = support
     if deadline:
-        change.deadline = parse_day(deadline, "--deadline")
+        change.deadline = parse_iso_date(deadline, "--deadline")
     with open_database(db) as database, database.write() as session:
         parent = task_service.find_task(session, task, plan)
         sub = task_service.add_subtask(session, parent.id, title, change=change)
@@ -305,7 +297,7 @@ def completion_command(
             rows = completion.completion_trend(session, plan)
         else:
             rows = completion.completion_rows(
-                session, plan, by, as_of=parse_day(as_of, "--as-of"), margin=margin
+                session, plan, by, as_of=parse_iso_date(as_of, "--as-of"), margin=margin
             )
     columns = ["group", "total", "completed", "suspended", "rate"]
     if over_time:

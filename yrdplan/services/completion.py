@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.analytics.completion import (
@@ -31,7 +30,8 @@ from yrdplan.errors import InputError
 from yrdplan.services.tasks import evaluate
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
-from yrdplan.store.schema import Plan, Region, Task
+from yrdplan.store.repos.regions import region_names
+from yrdplan.store.schema import Plan, Task
 
 GROUPINGS: tuple[str, ...] = ("plan", "area", "unit", "region", "round")
 UNASSIGNED = "（未分配）"
@@ -73,11 +73,6 @@ class _Forest:
         return [self.tasks[r] for r in root]
 
 
-def _region_names(session: Session) -> dict[str, str]:
-    rows = session.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None)))
-    return dict(rows.all())
-
-
 def _rows_for(session: Session, forest: _Forest, by: str, statuses: dict) -> list:
     tasks, plan = forest.tasks, forest.plan
     status = [statuses[t.id].status for t in tasks]
@@ -102,7 +97,7 @@ def _rows_for(session: Session, forest: _Forest, by: str, statuses: dict) -> lis
             units[tasks[i].lead_unit_id].name if tasks[i].lead_unit_id else UNASSIGNED for i in pick
         ]
         return completion_rates(keys, [status[i] for i in pick])
-    names = _region_names(session)
+    names = region_names(session)
     plans = task_repo.plans_by_id(session, {t.plan_id for t in tasks})
     pick = [i for i in range(len(tasks)) if forest.is_leaf[i]]
     keys = []

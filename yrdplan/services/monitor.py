@@ -349,7 +349,7 @@ def run_monitor(
         taken = {(r.region_code, r.indicator.code) for r in rows}
         rows += _trend_rows(book, indicators, regions, options, taken)
     results = assess(book, rows, options)
-    names = _region_names(session)
+    names = region_repo.region_names(session, include_history=True, include_groups=True)
     for result in results:
         result["region_name"] = names.get(result["region_code"], result["region_code"])
     run = MonitorRunResult(
@@ -363,12 +363,6 @@ def run_monitor(
     if store:
         _store(session, run, fingerprint, actor_id)
     return run
-
-
-def _region_names(session: Session) -> dict[str, str]:
-    names = {r.code: r.name for r in region_repo.list_regions(session, include_history=True)}
-    names.update({g.code: g.name for g in region_repo.list_groups(session)})
-    return names
 
 
 def assess(book: SeriesBook, rows: list[_Row], options: MonitorOptions) -> list[dict]:

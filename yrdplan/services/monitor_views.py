@@ -199,8 +199,7 @@ def indicator_view_data(
     indicator = get_indicator(session, code)
     code = indicator.code
     chosen = regions or default_regions(result, code)
-    names = {r.code: r.name for r in region_repo.list_regions(session, include_history=True)}
-    names.update({g.code: g.name for g in region_repo.list_groups(session)})
+    names = region_repo.region_names(session, include_history=True, include_groups=True)
     unknown = [c for c in chosen if c not in names]
     if unknown:
         raise NotFoundError(f"unknown region code {unknown[0]!r}")

@@ -158,6 +158,21 @@ def get_region(session: Session, code: str) -> Region:
     return _to_domain(row)
 
 
+def region_names(
+    session: Session, *, include_history: bool = False, include_groups: bool = False
+) -> dict[str, str]:
+    """Code → name of the current regions (and past versions, and region groups, if asked)."""
+    query = select(RegionRow.code, RegionRow.name).order_by(
+        RegionRow.valid_from.is_(None), RegionRow.valid_from
+    )
+    if not include_history:
+        query = query.where(RegionRow.valid_to.is_(None))
+    names = dict(session.execute(query).all())
+    if include_groups:
+        names.update(session.execute(select(RegionGroupRow.code, RegionGroupRow.name)).all())
+    return names
+
+
 def outlines(session: Session, level: str) -> list[tuple[str, str, str]]:
     """(code, name, GeoJSON geometry) of the current regions of ``level`` that have an outline."""
     query = (

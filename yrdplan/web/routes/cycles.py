@@ -17,9 +17,10 @@ from yrdplan.errors import InputError, YrdplanError
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import delivery_pages
 from yrdplan.services import tasks as task_service
+from yrdplan.services.arguments import parse_iso_date
 from yrdplan.web.deps import CurrentUser, DatabaseDep, OfficeUser, SessionDep, actor_of, verify_csrf
 from yrdplan.web.render import render
-from yrdplan.web.routes.tasks import _flash_text, error_status, flash, parse_date_param
+from yrdplan.web.routes.tasks import _flash_text, error_status, flash
 from yrdplan.web.uploads import read_upload, upload_limit
 
 router = APIRouter(include_in_schema=False)
@@ -159,8 +160,8 @@ def open_cycle(
             plan,
             name=name,
             kind=kind,
-            due_on=parse_date_param(due_on, "due_on") or _required("due_on"),
-            opens_on=parse_date_param(opens_on, "opens_on"),
+            due_on=parse_iso_date(due_on, "due_on") or _required("due_on"),
+            opens_on=parse_iso_date(opens_on, "opens_on"),
             user=user,
         )
     flash(request, "d.flash.opened", what=name)

@@ -15,10 +15,11 @@ from yrdplan.ingest.checklist_xlsx import parse_deadline
 from yrdplan.services import checklists, completion, oversight, task_detail
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
+from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.units import list_units
 from yrdplan.web.deps import CurrentUser, DatabaseDep, OfficeUser, SessionDep, actor_of, verify_csrf
 from yrdplan.web.routes.cycles import evidence_response
-from yrdplan.web.routes.tasks import checklist_response, parse_date_param
+from yrdplan.web.routes.tasks import checklist_response
 from yrdplan.web.uploads import read_upload, upload_limit
 
 router = APIRouter(prefix="/api", dependencies=[Depends(verify_csrf)])
@@ -356,7 +357,7 @@ def api_completion(
             raise InputError("over_time needs a plan")
         rows = completion.completion_trend(session, plan)
     else:
-        rows = completion.completion_rows(session, plan, by, as_of=parse_date_param(as_of, "as_of"))
+        rows = completion.completion_rows(session, plan, by, as_of=parse_iso_date(as_of, "as_of"))
     return {
         "by": "date" if over_time else by,
         "plan": plan,

@@ -5,7 +5,6 @@ the office's watch list. Each handler parses, calls a service, renders one dict.
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,6 +15,7 @@ from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionD
 from yrdplan.ingest.checklist_xlsx import parse_deadline
 from yrdplan.services import checklists, delivery_pages, task_detail
 from yrdplan.services import tasks as task_service
+from yrdplan.services.arguments import parse_iso_date
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,
@@ -40,15 +40,6 @@ def error_status(err: YrdplanError) -> int:
         if isinstance(err, kind):
             return status
     return 400
-
-
-def parse_date_param(text: str | None, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as err:
-        raise InputError(f"{name} {text!r} is not a date (YYYY-MM-DD)") from err
 
 
 def pop_flash(request: Request) -> str | None:
@@ -94,7 +85,7 @@ def task_board(
         area=area or None,
         unit=unit or None,
         status=status or None,
-        due_by=parse_date_param(due_by, "due_by"),
+        due_by=parse_iso_date(due_by, "due_by"),
     )
     data = delivery_pages.board_data(session, user, plan_ref, filters)
     return render(request, "tasks_board.html", data, user, extra={"flash": _flash_text(request)})
@@ -212,7 +203,7 @@ def _assignment_from_form(form) -> task_service.TaskUpdate:
         change.deadline, change.deadline_note = parse_deadline(deadline) if deadline else (None, "")
     except ValueError as err:
         raise InputError(f"完成时限 {deadline!r}: {err}") from err
-    change.start_date = parse_date_param(str(form.get("start_date", "")).strip(), "start_date")
+    change.start_date = parse_iso_date(str(form.get("start_date", "")).strip(), "start_date")
     for name in ("planned_investment", "actual_investment"):
         text = str(form.get(name, "")).strip()
         setattr(change, name, text or None)
