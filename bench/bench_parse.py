@@ -21,7 +21,7 @@ from pathlib import Path
 from yrdplan.ingest.clean import clean_text
 from yrdplan.ingest.plan_text import parse_plan
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 SEED_FILES = ("001_367836f755e79c44.txt", "004_53aeeafed972d841.txt")
 TARGET_CHARS = 50_000
 

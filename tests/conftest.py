@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from yrdplan.services.database import Database, connect
 from yrdplan.services.setup import init_database
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 
 
 @pytest.fixture(scope="session")

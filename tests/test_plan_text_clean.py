@@ -11,7 +11,7 @@ import pytest
 from yrdplan.ingest import clean
 from yrdplan.ingest.clean import clean_text, find_unreadable_spans, simplify
 
-SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 NANJING = SEEDS / "001_367836f755e79c44.txt"
 MECHANISM = SEEDS / "004_53aeeafed972d841.txt"
 GLOSS = re.compile(r"[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")

@@ -12,7 +12,7 @@ from yrdplan.errors import InputError
 from yrdplan.ingest.read import decode_text, html_to_text, read_document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
-SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from yrdplan.ingest.clean import clean_text
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.ingest.structure import chinese_numeral, lead_title, parse_structure
 
-SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 SEED = {path.name[:3]: path for path in SEEDS.glob("*.txt")}
 GLOSS = re.compile(r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")

@@ -19,7 +19,7 @@ from yrdplan.ingest.targets import (
     parse_chinese_number,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 _GLOSS = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 
 

@@ -12,7 +12,7 @@ from opencc import OpenCC
 from yrdplan.ingest.catalogue import load_catalogue
 from yrdplan.ingest.targets import extract_targets
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 SEED_NAMES = ["000", "001", "002", "003", "004"]
 _GLOSS = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 
