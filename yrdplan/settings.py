@@ -37,7 +37,15 @@ class Settings(BaseSettings):
         description="Failed log-ins for one user name within login_window_minutes before it is throttled.",
     )
     login_window_minutes: int = Field(15, description="Window for counting failed log-ins.")
-    session_max_age_hours: int = Field(12, description="How long a page session lasts.")
+    login_max_failures_per_client: int = Field(
+        20,
+        description="Failed log-ins from one client address (any user names) within "
+        "login_window_minutes before it is throttled.",
+    )
+    session_max_age_hours: int = Field(
+        12, description="Longest life of a page session, however active."
+    )
+    session_idle_minutes: int = Field(60, description="A page session unused for this long ends.")
     max_upload_mb: int = Field(
         20, description="Largest evidence or import file accepted through the web."
     )

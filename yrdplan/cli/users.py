@@ -14,7 +14,7 @@ from yrdplan.cli.common import (
     open_database,
     print_rows,
 )
-from yrdplan.domain.people import ROLES
+from yrdplan.domain.people import ROLES, SYSTEM_CALLER
 from yrdplan.errors import InputError
 from yrdplan.services import accounts
 from yrdplan.store.repos import users as user_repo
@@ -91,3 +91,75 @@ def token(
             raise InputError(f"unknown user {username!r}")
         value = accounts.issue_token(session, user.id, name)
     typer.echo(value)
+
+
+@app.command("passwd")
+def passwd(
+    username: str,
+    password: Annotated[
+        str | None,
+        typer.Option(help="The new password (asked for when not given).", show_default=False),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password; every web session of the user ends."""
+    if password is None:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with open_database(db) as database, database.write() as session:
+        accounts.change_password(session, SYSTEM_CALLER, username, password)
+    console.print(f"Password of {username} changed; their sessions have ended")
+
+
+@app.command("role")
+def role(
+    username: str,
+    new_role: Annotated[str, typer.Argument(metavar="ROLE", help=f"One of: {', '.join(ROLES)}.")],
+    unit: Annotated[str | None, typer.Option(help="Unit code (unit_reporter only).")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="Region code a data_steward edits; repeat for more.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Give a user another role; every web session of the user ends."""
+    with open_database(db) as database, database.write() as session:
+        accounts.change_role(
+            session, SYSTEM_CALLER, username, new_role, unit_code=unit, region_codes=region
+        )
+    console.print(f"{username} is now {new_role}; their sessions have ended")
+
+
+@app.command("disable")
+def disable(username: str, db: DbOption = None) -> None:
+    """Disable a user: log-in, sessions and API tokens stop working."""
+    with open_database(db) as database, database.write() as session:
+        accounts.set_active(session, SYSTEM_CALLER, username, False)
+    console.print(f"{username} disabled; their sessions have ended")
+
+
+@app.command("enable")
+def enable(username: str, db: DbOption = None) -> None:
+    """Enable a disabled user again."""
+    with open_database(db) as database, database.write() as session:
+        accounts.set_active(session, SYSTEM_CALLER, username, True)
+    console.print(f"{username} enabled")
+
+
+@app.command("sessions")
+def sessions(username: str, fmt: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """List a user's live web sessions."""
+    with open_database(db) as database, database.read() as session:
+        rows = accounts.user_sessions(session, SYSTEM_CALLER, username)
+    print_rows(
+        rows,
+        ["id", "created_at", "last_seen_at", "expires_at", "client", "user_agent"],
+        fmt,
+        title=f"Sessions of {username}",
+    )
+
+
+@app.command("end-sessions")
+def end_sessions(username: str, db: DbOption = None) -> None:
+    """End every web session of a user (they must log in again)."""
+    with open_database(db) as database, database.write() as session:
+        ended = accounts.end_user_sessions(session, SYSTEM_CALLER, username)
+    console.print(f"Ended {ended} session(s) of {username}")

@@ -21,6 +21,12 @@ ROLE_LABELS_EN = {
 }
 
 
+# The command line runs as whoever owns the database file or URL; it says so explicitly by
+# passing SYSTEM_CALLER, so that no service grants rights to a missing caller.
+SYSTEM_CALLER_ID = 0
+SYSTEM_CALLER_NAME = "system"
+
+
 @dataclass(slots=True)
 class UserInfo:
     """A signed-in user as the services see one."""
@@ -32,6 +38,11 @@ class UserInfo:
     unit_id: int | None = None
     region_codes: list[str] = field(default_factory=list)
     language: str = "zh"
+
+    @property
+    def is_system(self) -> bool:
+        """The command line acting as the installation's operator (see ``SYSTEM_CALLER``)."""
+        return self.id == SYSTEM_CALLER_ID and self.username == SYSTEM_CALLER_NAME
 
     @property
     def sees_all(self) -> bool:
@@ -61,3 +72,8 @@ def check_role(role: str) -> str:
     if role not in ROLES:
         raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
     return role
+
+
+SYSTEM_CALLER = UserInfo(
+    id=SYSTEM_CALLER_ID, username=SYSTEM_CALLER_NAME, role="admin", display_name="command line"
+)

@@ -196,13 +196,35 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class WebSession(Base):
+    """A signed-in browser session. The cookie holds only a random token; this row holds the rest.
+
+    The row's key is the token's SHA-256, so a copy of the table cannot be replayed as cookies.
+    A session ends (``ended_at``) on log-out, password, role or unit change, deactivation, or by
+    an admin; it also lapses after ``session_idle_minutes`` without use or at ``expires_at``.
+    """
+
+    __tablename__ = "web_sessions"
+    __audited__ = False  # touched on use; the audit log records the account changes that end it
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str] = mapped_column(String(32), default="")
+    client: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
 class LoginAttempt(Base):
     __tablename__ = "login_attempts"
     __audited__ = False  # its own log; failed log-ins are not data changes
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
-    client: Mapped[str] = mapped_column(String(64), default="")
+    client: Mapped[str] = mapped_column(String(64), default="", index=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     success: Mapped[bool] = mapped_column(Boolean)
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
-from starlette.middleware.sessions import SessionMiddleware
 
 from yrdplan import __version__
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
@@ -19,8 +18,12 @@ from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
 from yrdplan.store.schema import InstanceSetting
 from yrdplan.web.deps import LoginRequired, optional_user
+from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.routes import ROUTERS
+
+# JSON bodies and plain forms are small; only multipart uploads may use max_upload_mb.
+FORM_BODY_BYTES = 1024 * 1024
 
 _STATUS = {
     NotFoundError: 404,
@@ -52,11 +55,32 @@ def _plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data"
 
 
+def _swagger_ui() -> Path:
+    # Swagger UI from its wheel (FastAPI's default page loads it from a CDN).
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(str(swagger_ui_path))
+
+
+API_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>yrdplan API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body></html>
+"""
+
+
+def _api_docs() -> HTMLResponse:
+    return HTMLResponse(API_DOCS_PAGE)
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     database = database or connect(settings.database_url)
     app = FastAPI(
-        title="yrdplan", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json"
+        title="yrdplan", version=__version__, docs_url=None, openapi_url="/api/openapi.json"
     )
     app.state.settings = settings
     app.state.database = database
@@ -66,15 +90,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         autoescape=select_autoescape(["html"]),
         auto_reload=False,
     )
+    app.state.secret_key = _session_secret(settings, database)
+    upload_bytes = settings.max_upload_mb * 1024 * 1024
+    # Added last runs first: the body limit sees a request before anything reads it.
+    app.add_middleware(ResponseHeaders)
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=_session_secret(settings, database),
-        session_cookie="yrdplan_session",
-        max_age=settings.session_max_age_hours * 3600,
-        same_site="lax",
-        https_only=settings.cookie_secure,
+        BodySizeLimit, upload_bytes=upload_bytes, other_bytes=min(upload_bytes, FORM_BODY_BYTES)
     )
     app.mount("/static/vendor", StaticFiles(directory=_plotly_js()), name="vendor")
+    app.mount("/static/swagger", StaticFiles(directory=_swagger_ui()), name="swagger")
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("yrdplan.web") / "static")),
@@ -82,6 +106,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     for router in ROUTERS:
         app.include_router(router)
+    app.add_api_route("/api/docs", _api_docs, include_in_schema=False)
     _add_error_handlers(app)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator
@@ -12,11 +13,19 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import PermissionDenied, YrdplanError
-from yrdplan.services.accounts import user_for_token
+from yrdplan.services.accounts import (
+    SessionPolicy,
+    touch_session,
+    user_for_session,
+    user_for_token,
+)
 from yrdplan.services.database import Database
 from yrdplan.store.audit import Actor
-from yrdplan.store.repos.users import get_user, to_info
+from yrdplan.web import middleware
 from yrdplan.web.i18n import LANGUAGES
+
+SESSION_COOKIE = "yrdplan_session"  # a random id; the session itself is a row in web_sessions
+CSRF_COOKIE = "yrdplan_csrf"  # before log-in, the CSRF token is bound to this random cookie
 
 
 class LoginRequired(YrdplanError):
@@ -46,6 +55,16 @@ def _bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def session_policy(request: Request) -> SessionPolicy:
+    settings = request.app.state.settings
+    return SessionPolicy(settings.session_idle_minutes, settings.session_max_age_hours)
+
+
+def queue_cookie(request: Request, name: str, value: str | None, **options) -> None:
+    """A cookie for whatever response this request gets (see ``middleware.queue_cookie``)."""
+    middleware.queue_cookie(request.scope.setdefault("state", {}), name, value, **options)
+
+
 def optional_user(request: Request, session: SessionDep) -> UserInfo | None:
     token = _bearer_token(request)
     if token:
@@ -54,19 +73,19 @@ def optional_user(request: Request, session: SessionDep) -> UserInfo | None:
             raise LoginRequired("invalid or revoked API token")
         request.state.auth = "token"
         return user
-    user_id = request.session.get("user_id")
-    if user_id is None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
         return None
-    try:
-        row = get_user(session, int(user_id))
-    except YrdplanError:
-        request.session.clear()
+    lookup = user_for_session(session, cookie, session_policy(request))
+    if lookup is None:
+        queue_cookie(request, SESSION_COOKIE, None)  # ended or lapsed: the browser forgets it
         return None
-    if not row.is_active:
-        request.session.clear()
-        return None
+    if lookup.stale_stamp:
+        with get_database(request).write() as writer:
+            touch_session(writer, cookie)
     request.state.auth = "session"
-    return to_info(session, row)
+    request.state.session_token = cookie
+    return lookup.user
 
 
 OptionalUser = Annotated[UserInfo | None, Depends(optional_user)]
@@ -94,26 +113,46 @@ def actor_of(user: UserInfo) -> Actor:
     return Actor(user.id, user.username)
 
 
+def _csrf_for(request: Request, kind: str, value: str) -> str:
+    secret = request.app.state.secret_key.encode()
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
+    """The token forms and scripts send back: bound to the session, or before log-in to a
+    random cookie of its own (double submit), so a page on another site cannot forge it."""
+    session_token = getattr(request.state, "session_token", None)
+    if session_token:
+        return _csrf_for(request, "s", session_token)
+    anonymous = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_cookie", None)
+    if not anonymous:
+        anonymous = secrets.token_urlsafe(32)
+        request.state.csrf_cookie = anonymous
+        queue_cookie(
+            request, CSRF_COOKIE, anonymous, secure=request.app.state.settings.cookie_secure
+        )
+    return _csrf_for(request, "a", anonymous)
 
 
 async def verify_csrf(request: Request) -> None:
-    """Unsafe requests made with the session cookie must carry the session's CSRF token."""
+    """Unsafe requests made with cookies must carry the token of the session or the CSRF cookie."""
     if request.method in ("GET", "HEAD", "OPTIONS") or _bearer_token(request):
         return
-    expected = request.session.get("csrf")
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         form = await request.form()
         sent = form.get("csrf_token")
-    if not expected or not sent or not hmac.compare_digest(str(sent), str(expected)):
+    expected = [
+        _csrf_for(request, kind, value)
+        for kind, value in (
+            ("s", request.cookies.get(SESSION_COOKIE)),
+            ("a", request.cookies.get(CSRF_COOKIE)),
+        )
+        if value
+    ]
+    if not sent or not any(hmac.compare_digest(str(sent), token) for token in expected):
         raise CsrfFailed("missing or wrong CSRF token; reload the page and try again")
 
 

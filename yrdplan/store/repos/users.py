@@ -84,6 +84,18 @@ def count_failures_since(session: Session, username: str, since: datetime) -> in
     )
 
 
+def count_client_failures_since(session: Session, client: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.client == client[:64],
+            LoginAttempt.at >= since,
+            LoginAttempt.success.is_(False),
+        )
+    )
+
+
 def last_success_since(session: Session, username: str, since: datetime) -> datetime | None:
     return session.scalar(
         select(func.max(LoginAttempt.at)).where(

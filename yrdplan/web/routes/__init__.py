@@ -1,6 +1,7 @@
 """Route modules, one per area; each exposes ``router``. ``ROUTERS`` is the app's list."""
 
 from yrdplan.web.routes import (
+    accounts,
     audit,
     auth,
     cycles,
@@ -15,6 +16,7 @@ from yrdplan.web.routes import (
 
 ROUTERS = [
     auth.router,
+    accounts.router,
     audit.router,
     home.router,
     regions.router,

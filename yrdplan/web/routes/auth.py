@@ -8,8 +8,15 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from yrdplan.services.accounts import LoginThrottled, authenticate
-from yrdplan.web.deps import CurrentUser, DatabaseDep, OptionalUser, verify_csrf
+from yrdplan.services.accounts import LoginThrottled, authenticate, end_session, start_session
+from yrdplan.web.deps import (
+    SESSION_COOKIE,
+    CurrentUser,
+    DatabaseDep,
+    OptionalUser,
+    session_policy,
+    verify_csrf,
+)
 from yrdplan.web.i18n import LANGUAGES, translate
 from yrdplan.web.render import render
 
@@ -37,9 +44,9 @@ def login_page(request: Request, user: OptionalUser, next: str | None = None):  
 def login(
     request: Request,
     database: DatabaseDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",  # noqa: A002 - form field name
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002 - form field name
 ):
     settings = request.app.state.settings
     client = request.client.host if request.client else ""
@@ -53,6 +60,18 @@ def login(
                 client=client,
                 max_failures=settings.login_max_failures,
                 window_minutes=settings.login_window_minutes,
+                max_client_failures=settings.login_max_failures_per_client,
+            )
+            token = (
+                start_session(
+                    session,
+                    user,
+                    session_policy(request),
+                    client=client,
+                    user_agent=request.headers.get("user-agent", ""),
+                )
+                if user
+                else None
             )
     except LoginThrottled:
         data = {"next": _safe_next(next), "error": translate("login.throttled", lang)}
@@ -60,15 +79,29 @@ def login(
     if user is None:
         data = {"next": _safe_next(next), "error": translate("login.failed", lang)}
         return render(request, "login.html", data, None, status_code=401)
-    request.session.clear()  # a new session id on log-in: no session fixation
-    request.session["user_id"] = user.id
-    return RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    # A new random id at every log-in: a cookie planted before log-in is worth nothing.
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_max_age_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+    return response
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def logout(request: Request):
-    request.session.clear()
-    return RedirectResponse("/", status_code=303)
+def logout(request: Request, database: DatabaseDep):
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with database.write() as session:
+            end_session(session, token, "logout")
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.get("/lang/{code}", include_in_schema=False)

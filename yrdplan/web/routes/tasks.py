@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
 from yrdplan.ingest.checklist_xlsx import parse_deadline
@@ -23,6 +24,7 @@ from yrdplan.web.deps import (
     OptionalUser,
     SessionDep,
     actor_of,
+    queue_cookie,
     verify_csrf,
 )
 from yrdplan.web.i18n import translate
@@ -42,12 +44,28 @@ def error_status(err: YrdplanError) -> int:
     return 400
 
 
-def pop_flash(request: Request) -> str | None:
-    return request.session.pop("flash", None)
+FLASH_COOKIE = "yrdplan_flash"
+
+
+def _flash_signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.secret_key, salt="flash")
+
+
+def pop_flash(request: Request) -> dict | None:
+    """The one-time message left by the previous request (signed, so it cannot be forged)."""
+    value = request.cookies.get(FLASH_COOKIE)
+    if not value:
+        return None
+    queue_cookie(request, FLASH_COOKIE, None)
+    try:
+        return _flash_signer(request).loads(value)
+    except BadSignature:
+        return None
 
 
 def flash(request: Request, key: str, **values) -> None:
-    request.session["flash"] = {"key": key, "values": values}
+    signed = _flash_signer(request).dumps({"key": key, "values": values})
+    queue_cookie(request, FLASH_COOKIE, signed, max_age=120)
 
 
 def _lang(request: Request) -> str:
