@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from web_helpers import csrf_of, login
+
 from yrdplan.web.middleware import CONTENT_SECURITY_POLICY
 
 TEMPLATES = Path(str(resources.files("yrdplan.web") / "templates"))
@@ -115,7 +115,9 @@ def _logged_in_client(base: str) -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=base, timeout=60)
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    client.post("/login", data={"username": "office", "password": "yrdplan-demo", "csrf_token": token})
+    client.post(
+        "/login", data={"username": "office", "password": "yrdplan-demo", "csrf_token": token}
+    )
     home = client.get("/")
     return client, re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
 
@@ -186,9 +188,11 @@ def test_pages_work_under_the_policy_in_chromium(browser_base):
         violations = []
         page.on(
             "console",
-            lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
         log_in(page, browser_base, "office")
         for path, ready in [

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-
 from web_helpers import csrf_of, login
+
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.services import accounts
