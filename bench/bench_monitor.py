@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services.database import connect
 from yrdplan.services.indicator_data import import_observations
 from yrdplan.services.monitor import MonitorOptions, run_monitor
@@ -85,7 +86,9 @@ def main() -> None:
 
         def load():
             with database.write() as session:
-                return import_observations(session, csv_path, progress=False).added
+                return import_observations(
+                    session, csv_path, progress=False, user=SYSTEM_CALLER
+                ).added
 
         added = timed("import counties", load)
         print(f"{'':<18} {added} of {count} rows added")

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, select
 
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services.accounts import hash_password
 from yrdplan.services.units import add_unit
 from yrdplan.store.repos import users as user_repo
@@ -72,6 +73,7 @@ def make_plan(
                 region_code=region,
                 aliases=aliases,
                 plans=[code],
+                user=SYSTEM_CALLER,
             )
         plan_id = plan.id
     return SyntheticPlan(code=code, plan_id=plan_id, task_ids=ids)

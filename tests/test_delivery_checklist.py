@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import CHECKLIST_HEADERS, STANDING_DEADLINE_PHRASES
 from yrdplan.services import checklists
 from yrdplan.services import tasks as task_service
@@ -26,13 +27,15 @@ NANJING = "nj-implementation-2020"
 def _export(database, plan=NANJING, **options) -> bytes:
     buffer = io.BytesIO()
     with database.read() as session:
-        checklists.export_checklist(session, plan, buffer, **options)
+        checklists.export_checklist(session, plan, buffer, **({"user": SYSTEM_CALLER} | options))
     return buffer.getvalue()
 
 
 def _import(database, content: bytes, **options):
     with database.write() as session:
-        return checklists.import_checklist(session, io.BytesIO(content), **options)
+        return checklists.import_checklist(
+            session, io.BytesIO(content), **({"user": SYSTEM_CALLER} | options)
+        )
 
 
 def _edit(content: bytes, edits: dict[tuple[int, str], object]) -> bytes:
@@ -102,7 +105,7 @@ def test_units_filled_in_excel_are_imported(database):
     }
     assert any(w.kind == "unit_abbreviation" for w in result.warnings)
     with database.read() as session:
-        row = task_service.task_rows(session, NANJING)[0]
+        row = task_service.task_rows(session, NANJING, user=SYSTEM_CALLER)[0]
     assert row["lead_unit"] == "市发展改革委"
     assert row["supporting_units"] == ["市规划资源局", "市交通运输局"]
     assert row["deadline"] == "2026-12-31"
@@ -145,7 +148,10 @@ def test_one_bad_row_means_no_row_is_applied(database):
         _import(database, content)
     assert audit_count(database) == before
     with database.read() as session:
-        assert task_service.task_rows(session, NANJING)[0]["lead_unit"] == "市规划资源局"
+        assert (
+            task_service.task_rows(session, NANJING, user=SYSTEM_CALLER)[0]["lead_unit"]
+            == "市规划资源局"
+        )
 
 
 def test_status_column_sets_suspension_only(database):
@@ -154,7 +160,7 @@ def test_status_column_sets_suspension_only(database):
     assert [c["field"] for c in result.changed] == ["is_suspended"]
     assert any(w.kind == "status_computed" and w.row == 3 for w in result.warnings)
     with database.read() as session:
-        rows = task_service.task_rows(session, NANJING)
+        rows = task_service.task_rows(session, NANJING, user=SYSTEM_CALLER)
     assert rows[0]["status"] == "suspended"
 
 
@@ -167,7 +173,10 @@ def test_new_row_without_key_adds_a_task(database):
     result = _import(database, out.getvalue())
     assert result.created == ["+1"]
     with database.read() as session:
-        assert task_service.task_rows(session, NANJING)[-1]["title"] == "新增：推进宁马一体化"
+        assert (
+            task_service.task_rows(session, NANJING, user=SYSTEM_CALLER)[-1]["title"]
+            == "新增：推进宁马一体化"
+        )
 
 
 def test_a_file_of_another_plan_is_refused(database):
@@ -222,7 +231,7 @@ def synthetic(database):
 def test_round_trip_changes_nothing_whatever_the_store_holds(database, synthetic, changes):
     with database.write() as session:
         for number, change in enumerate(changes, start=1):
-            task_service.update_task(session, synthetic.task(number), change)
+            task_service.update_task(session, synthetic.task(number), change, user=SYSTEM_CALLER)
     content = _export(database, synthetic.code)
     before = audit_count(database)
     result = _import(database, content)

@@ -3,6 +3,7 @@ and PostgreSQL; the CLI's documented JSON."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 
@@ -11,6 +12,7 @@ from delivery_helpers import make_plan
 from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services import completion, tasks
 from yrdplan.services.database import connect
 from yrdplan.store.schema import Task
@@ -28,7 +30,7 @@ def graded(any_default_url):
     database = connect(any_default_url)
     plan = make_plan(database)
     with database.write() as session:
-        update = tasks.update_task
+        update = functools.partial(tasks.update_task, user=SYSTEM_CALLER)
         update(
             session, plan.task(1), tasks.TaskUpdate(lead_unit="t-jt", deadline=date(2024, 12, 31))
         )
@@ -50,6 +52,7 @@ def graded(any_default_url):
                 plan.task(4),
                 title,
                 change=tasks.TaskUpdate(lead_unit=lead, deadline=date(2025, 12, 31)),
+                user=SYSTEM_CALLER,
             )
             for title, lead in (("岸线整治", "t-hb"), ("生态修复", "t-hb"), ("湿地保护", "t-qx"))
         ]
@@ -77,7 +80,9 @@ def _by_group(rows):
 def test_statuses_follow_the_rule_and_say_which(graded):
     database, plan, subs = graded
     with database.read() as session:
-        rows = {r["id"]: r for r in tasks.task_rows(session, plan.code, as_of=AS_OF)}
+        rows = {
+            r["id"]: r for r in tasks.task_rows(session, plan.code, as_of=AS_OF, user=SYSTEM_CALLER)
+        }
     status = {i: rows[i]["status"] for i in rows}
     assert status[plan.task(1)] == "completed"
     assert status[plan.task(2)] == "completed_late"
@@ -161,15 +166,21 @@ def test_decomposed_task_counts_in_the_upper_plan(graded):
     with database.read() as session:
         upper = next(
             r["id"]
-            for r in tasks.task_rows(session, upper_plan)
+            for r in tasks.task_rows(session, upper_plan, user=SYSTEM_CALLER)
             if r["title"] == "健全区域发展监测预警"
         )
         before = completion.completion_rows(session, upper_plan, "plan", as_of=AS_OF)[0]
     with database.write() as session:
-        tasks.update_task(session, plan.task(1), tasks.TaskUpdate(upper_task_id=upper))
+        tasks.update_task(
+            session, plan.task(1), tasks.TaskUpdate(upper_task_id=upper), user=SYSTEM_CALLER
+        )
     with database.read() as session:
         after = completion.completion_rows(session, upper_plan, "plan", as_of=AS_OF)[0]
-        row = next(r for r in tasks.task_rows(session, upper_plan, as_of=AS_OF) if r["id"] == upper)
+        row = next(
+            r
+            for r in tasks.task_rows(session, upper_plan, as_of=AS_OF, user=SYSTEM_CALLER)
+            if r["id"] == upper
+        )
     # The upper task's only child (our task 1) is completed: it counts 1 in its own plan.
     assert row["percent"] == 100.0
     assert after["completed"] == pytest.approx(before["completed"] + 1)

@@ -11,6 +11,7 @@ from delivery_helpers import make_plan
 from openpyxl import Workbook
 
 from yrdplan.domain.evidence import check_evidence, clean_filename
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services import task_detail, units
 from yrdplan.services import tasks as task_service
@@ -26,13 +27,15 @@ def test_units_registry_aliases_and_errors(any_default_url):
             assert task_repo.find_unit(session, "交通局").code == "t-jt"  # an alias
             assert units.resolve_in_plan(session, plan.plan_id, "测试交通局").code == "t-jt"
             with pytest.raises(InputError, match="exists already"):
-                units.add_unit(session, code="t-jt", name="重复")
+                units.add_unit(session, code="t-jt", name="重复", user=SYSTEM_CALLER)
             with pytest.raises(InputError, match="lower-case"):
-                units.add_unit(session, code="Bad Code", name="x")
+                units.add_unit(session, code="Bad Code", name="x", user=SYSTEM_CALLER)
             with pytest.raises(InputError, match="kind"):
-                units.add_unit(session, code="t-x", name="x", kind="ministry")
+                units.add_unit(session, code="t-x", name="x", kind="ministry", user=SYSTEM_CALLER)
             with pytest.raises(NotFoundError):
-                units.add_unit(session, code="t-y", name="y", region_code="999999")
+                units.add_unit(
+                    session, code="t-y", name="y", region_code="999999", user=SYSTEM_CALLER
+                )
         with database.read() as session:
             listed = units.list_units(session, plan.code)
             # 市发展改革委 exists in Nanjing's registry; a bare name that two units carry is refused.
@@ -87,21 +90,26 @@ def test_margin_changes_lagging_and_is_audited(database):
     plan = make_plan(database, issued_on=date(2024, 1, 1))
     with database.write() as session:
         task_service.update_task(
-            session, plan.task(1), task_service.TaskUpdate(deadline=date(2024, 12, 31))
+            session,
+            plan.task(1),
+            task_service.TaskUpdate(deadline=date(2024, 12, 31)),
+            user=SYSTEM_CALLER,
         )
         session.get(task_service.Task, plan.task(1)).percent = 40
     as_of = date(2024, 7, 1)  # 49.9 % of the time elapsed; 40 % done: 9.9 points behind
 
     def status():
         with database.read() as session:
-            return task_service.task_rows(session, plan.code, as_of=as_of)[0]["status"]
+            return task_service.task_rows(session, plan.code, as_of=as_of, user=SYSTEM_CALLER)[0][
+                "status"
+            ]
 
     assert status() == "on_track"
     with database.write() as session:
-        task_service.set_lagging_margin(session, 5)
+        task_service.set_lagging_margin(session, 5, user=SYSTEM_CALLER)
     assert status() == "lagging"
     with database.write() as session, pytest.raises(InputError):
-        task_service.set_lagging_margin(session, 100)
+        task_service.set_lagging_margin(session, 100, user=SYSTEM_CALLER)
     with database.read() as session:
         entries = task_repo.audit_entries(
             session, "instance_settings", [task_service.LAGGING_MARGIN_KEY]
@@ -130,7 +138,7 @@ def test_history_names_units_and_milestones(database):
             user=office,
         )
     with database.read() as session:
-        detail = task_detail.task_detail(session, None, plan.task(2))
+        detail = task_detail.task_detail(session, SYSTEM_CALLER, plan.task(2))
     assert detail["task"]["supporting_units"] == ["测试发展改革委", "测试生态环境局"]  # order kept
     assert detail["task"]["milestones"][0] == {
         "title": "完成改造",

@@ -12,6 +12,7 @@ import pytest
 
 from yrdplan.analytics.crosswalk import Change, carry_observations, validate_changes
 from yrdplan.analytics.series import Point
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services.geography import import_crosswalk, period_end
 from yrdplan.services.indicator_data import ImportFailed, import_observations
 from yrdplan.services.monitor import MonitorOptions, run_monitor
@@ -33,7 +34,7 @@ def hangzhou(database, tmp_path):
     path = tmp_path / "hz.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with database.write() as session:
-        import_observations(session, path, vintage="2025-01-01", progress=False)
+        import_observations(session, path, vintage="2025-01-01", progress=False, user=SYSTEM_CALLER)
     return database
 
 

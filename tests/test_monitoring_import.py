@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services.indicator_data import ImportFailed, import_observations, import_targets
 from yrdplan.services.monitor import MonitorOptions, run_monitor
 from yrdplan.store.repos import indicators as repo
@@ -72,7 +73,7 @@ def test_bad_observations_write_nothing(case, database, default_url, tmp_path):
     path = _write(tmp_path, "obs.csv", "region_code,indicator_code,period,value\n" + body)
     before = _counts(database)
     with database.write() as session, pytest.raises(ImportFailed) as caught:
-        import_observations(session, path, progress=False)
+        import_observations(session, path, progress=False, user=SYSTEM_CALLER)
     assert any(where in str(p) and message in str(p) for p in caught.value.problems), (
         caught.value.problems
     )
@@ -168,10 +169,16 @@ def test_indicator_and_target_exchange_formats(database, default_url, tmp_path):
 def test_target_revisions_are_kept(database, tmp_path):
     header = "region_code,indicator_code,year,comparator,value\n"
     with database.write() as session:
-        import_targets(session, _write(tmp_path, "a.csv", header + "320100,PM25,2027,<=,33\n"))
+        import_targets(
+            session,
+            _write(tmp_path, "a.csv", header + "320100,PM25,2027,<=,33\n"),
+            user=SYSTEM_CALLER,
+        )
     with database.write() as session:
         report = import_targets(
-            session, _write(tmp_path, "b.csv", header + "320100,PM25,2027,<=,30\n")
+            session,
+            _write(tmp_path, "b.csv", header + "320100,PM25,2027,<=,30\n"),
+            user=SYSTEM_CALLER,
         )
         assert report.revised == 1
         history = repo.target_history(session, "table:320100:PM25:2027")
@@ -250,7 +257,7 @@ def test_wide_table_with_chinese_headers_and_names(database, tmp_path):
     )
     with database.write() as session:
         report = import_observations(
-            session, path, source="测试", vintage="2025-02-01", progress=False
+            session, path, source="测试", vintage="2025-02-01", progress=False, user=SYSTEM_CALLER
         )
     assert report.read == 6
     with database.read() as session:
@@ -268,7 +275,7 @@ def test_missing_denominator_is_a_warning(database, tmp_path):
         tmp_path, "rail.csv", "region_code,indicator_code,period,value\n320102,RAIL_KM,2024,40\n"
     )
     with database.write() as session:
-        report = import_observations(session, path, progress=False)
+        report = import_observations(session, path, progress=False, user=SYSTEM_CALLER)
     kinds = {p.kind: p for p in report.problems}
     assert "missing_denominator" in kinds and "AREA_KM2" in kinds["missing_denominator"].message
     assert report.added == 1

@@ -12,6 +12,7 @@ import math
 import pytest
 from sqlalchemy import func, select
 
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services.database import connect
 from yrdplan.services.indicator_data import import_indicators, import_observations, import_targets
 from yrdplan.services.monitor import PUBLIC_FIELDS, MonitorOptions, run_monitor
@@ -73,8 +74,10 @@ def loaded(any_default_url, tmp_path):
     with database.write() as session:
         import_indicators(session, tmp_path / "ind.csv")
     with database.write() as session:
-        import_targets(session, tmp_path / "tgt.csv")
-        import_observations(session, tmp_path / "obs.csv", vintage="2025-01-01", progress=False)
+        import_targets(session, tmp_path / "tgt.csv", user=SYSTEM_CALLER)
+        import_observations(
+            session, tmp_path / "obs.csv", vintage="2025-01-01", progress=False, user=SYSTEM_CALLER
+        )
     yield database
     database.dispose()
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import ConflictError, InputError, NotFoundError
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services.database import connect
@@ -76,7 +77,10 @@ def test_revision_is_a_new_version_with_a_diff_and_keeps_task_identity(any_defau
             session.execute(select(Task.key, Task.id).where(Task.plan_id == plan.id)).all()
         )
         result = import_plan(
-            session, parse_plan(revised_nanjing(tmp_path)), PlanMeta(code="nj-implementation-2020")
+            session,
+            parse_plan(revised_nanjing(tmp_path)),
+            PlanMeta(code="nj-implementation-2020"),
+            user=SYSTEM_CALLER,
         )
     assert result.version == 2
     changed = result.diff["targets"]["changed"]
@@ -90,7 +94,7 @@ def test_revision_is_a_new_version_with_a_diff_and_keeps_task_identity(any_defau
             1,
         )  # v1 stays in force until v2 is confirmed
     with db.write(Actor(2, "office")) as session:
-        summary = confirm_version(session, "nj-implementation-2020", 2)
+        summary = confirm_version(session, "nj-implementation-2020", 2, user=SYSTEM_CALLER)
     assert (summary["tasks_created"], summary["tasks_updated"], summary["tasks_dropped"]) == (
         0,
         35,
@@ -124,7 +128,10 @@ def test_unstructured_text_imports_as_one_node_that_can_be_split(database):
     text = "推进交通互联互通。加快建设沪宁合高铁，完善城际铁路网络。"
     with database.write() as session:
         result = import_plan(
-            session, parse_plan(text, name="memo.txt"), PlanMeta(kind="annual_priorities")
+            session,
+            parse_plan(text, name="memo.txt"),
+            PlanMeta(kind="annual_priorities"),
+            user=SYSTEM_CALLER,
         )
         plan = plan_repo.find_plan(session, result.code)
         version = plan_repo.get_version(session, plan)
@@ -140,7 +147,7 @@ def test_unstructured_text_imports_as_one_node_that_can_be_split(database):
             sibling.node_key,
         ]
         edit_node(session, sibling.id, title="加快建设沪宁合高铁", is_task=True)
-        summary = confirm_version(session, plan.id)
+        summary = confirm_version(session, plan.id, user=SYSTEM_CALLER)
     assert summary["tasks_created"] == 2  # the one paragraph was a task; both halves are
 
 
@@ -151,7 +158,7 @@ def test_confirmed_versions_cannot_be_edited(database):
         with pytest.raises(ConflictError, match="confirmed version"):
             edit_node(session, node.id, title="x")
         with pytest.raises(ConflictError, match="not a draft"):
-            confirm_version(session, plan.code, 1)
+            confirm_version(session, plan.code, 1, user=SYSTEM_CALLER)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +173,7 @@ def test_bad_metadata_writes_nothing(database, meta, error, message):
     parsed = parse_plan(NANJING)
     with pytest.raises(error, match=message):
         with database.write() as session:
-            import_plan(session, parsed, meta)
+            import_plan(session, parsed, meta, user=SYSTEM_CALLER)
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(Plan)) == 5
 
@@ -181,7 +188,7 @@ def test_link_suggestions_to_the_parent_plan(database):
             session, "nj-implementation-2020", "js-regional-coordination-2020", top_k=1
         )
         assert again == []  # existing suggestions are not duplicated
-        decided = decide_link(session, links[0].id, True)
+        decided = decide_link(session, links[0].id, True, user=SYSTEM_CALLER)
         assert decided.status == "confirmed"
 
 

@@ -20,6 +20,7 @@ from yrdplan.cli.common import (
     open_database,
     print_rows,
 )
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import CYCLE_KINDS
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services import cycles as cycle_service
@@ -74,6 +75,7 @@ def open_(
             due_on=parse_iso_date(due, "--due"),
             kind=kind,
             opens_on=parse_iso_date(opens, "--opens"),
+            user=SYSTEM_CALLER,
         )
         cycle_id = cycle.id
     console.print(f"Opened cycle {cycle_id}: {name}, due {due}")
@@ -83,7 +85,7 @@ def open_(
 def close(cycle: Annotated[int, typer.Argument(help="Cycle id.")], db: DbOption = None) -> None:
     """Close a cycle: units can no longer submit."""
     with open_database(db) as database, database.write() as session:
-        cycle_service.close_cycle(session, cycle)
+        cycle_service.close_cycle(session, cycle, user=SYSTEM_CALLER)
     console.print(f"Closed cycle {cycle}")
 
 
@@ -118,7 +120,7 @@ def reports(
     """List progress reports."""
     with open_database(db) as database, database.read() as session:
         rows = cycle_service.list_reports(
-            session, None, cycle_id=cycle, task_id=task, review_state=state
+            session, SYSTEM_CALLER, cycle_id=cycle, task_id=task, review_state=state
         )
     columns = ["id", "cycle", "task_id", "unit", "status", "percent", "review_state", "blockers"]
     print_rows(rows, columns, fmt, title="Progress reports")

@@ -16,6 +16,7 @@ from yrdplan.cli.common import (
     print_rows,
 )
 from yrdplan.cli.imports import print_report, run_import
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services import indicator_data
 from yrdplan.services.geography import import_crosswalk
 
@@ -55,7 +56,13 @@ def import_(
         report = run_import(
             database,
             lambda session: indicator_data.import_observations(
-                session, file, source=source, vintage=vintage, sheet=sheet, console=console
+                session,
+                file,
+                source=source,
+                vintage=vintage,
+                sheet=sheet,
+                console=console,
+                user=SYSTEM_CALLER,
             ),
         )
     print_report(report)

@@ -16,6 +16,7 @@ from yrdplan.cli.common import (
     print_rows,
 )
 from yrdplan.cli.imports import print_report, run_import
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services import indicator_data
 from yrdplan.services.task_links import link_targets_to_tasks
 from yrdplan.store.repos import indicators as repo
@@ -96,7 +97,10 @@ def import_targets(file: FileArgument, sheet: SheetOption = None, db: DbOption =
     """Add targets from region_code,indicator_code,year,comparator,value[,value_high,base_year,…]."""
     with open_database(db) as database:
         report = run_import(
-            database, lambda session: indicator_data.import_targets(session, file, sheet=sheet)
+            database,
+            lambda session: indicator_data.import_targets(
+                session, file, sheet=sheet, user=SYSTEM_CALLER
+            ),
         )
     print_report(report)
 

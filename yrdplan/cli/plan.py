@@ -20,6 +20,7 @@ from yrdplan.cli.common import (
     print_json,
     print_rows,
 )
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.plans import PLAN_KINDS, ParsedPlan
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services.plans import (
@@ -161,9 +162,9 @@ def import_(
     parsed = parse_plan(file)
     meta = PlanMeta(kind=kind, code=code, title=title, region=region, parent=parent)
     with open_database(db) as database, database.write() as session:
-        result = import_plan(session, parsed, meta)
+        result = import_plan(session, parsed, meta, user=SYSTEM_CALLER)
         if confirm:
-            confirm_version(session, result.code, result.version)
+            confirm_version(session, result.code, result.version, user=SYSTEM_CALLER)
     console.print(
         f"Imported {file} as plan {result.code} (id {result.plan_id}) version {result.version}"
         f"{' (confirmed)' if confirm else ' (draft)'}: {result.nodes} nodes, {result.tasks} tasks, "
@@ -191,7 +192,7 @@ def confirm_(
 ) -> None:
     """Confirm a draft: its task nodes become tracked tasks, its targets become targets."""
     with open_database(db) as database, database.write() as session:
-        summary = confirm_version(session, plan, version)
+        summary = confirm_version(session, plan, version, user=SYSTEM_CALLER)
     console.print(
         f"Confirmed {summary['plan']} version {summary['version']}: {summary['tasks_created']} tasks created, "
         f"{summary['tasks_updated']} updated, {summary['tasks_dropped']} dropped, {summary['targets']} targets written"

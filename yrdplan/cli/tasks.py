@@ -16,6 +16,7 @@ from yrdplan.cli.common import (
     print_json,
     print_rows,
 )
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError
 from yrdplan.ingest.checklist_xlsx import parse_deadline
 from yrdplan.services import checklists, completion, task_detail
@@ -75,7 +76,12 @@ def list_(
     )
     with open_database(db) as database, database.read() as session:
         rows = task_service.task_rows(
-            session, plan, filters=filters, as_of=parse_iso_date(as_of, "--as-of"), margin=margin
+            session,
+            plan,
+            filters=filters,
+            as_of=parse_iso_date(as_of, "--as-of"),
+            margin=margin,
+            user=SYSTEM_CALLER,
         )
     if fmt is OutputFormat.table:
         for row in rows:
@@ -96,7 +102,7 @@ def show(
     with open_database(db) as database, database.read() as session:
         found = task_service.find_task(session, task, plan)
         data = task_detail.task_detail(
-            session, None, found.id, as_of=parse_iso_date(as_of, "--as-of")
+            session, SYSTEM_CALLER, found.id, as_of=parse_iso_date(as_of, "--as-of")
         )
     print_json(data)
 
@@ -114,7 +120,12 @@ def export(
     """Write a plan's responsibility checklist (责任清单) as Excel."""
     with open_database(db) as database, database.read() as session:
         count = checklists.export_checklist(
-            session, plan, xlsx, unit=unit, as_of=parse_iso_date(as_of, "--as-of")
+            session,
+            plan,
+            xlsx,
+            unit=unit,
+            as_of=parse_iso_date(as_of, "--as-of"),
+            user=SYSTEM_CALLER,
         )
     console.print(f"Wrote {count} tasks to {xlsx}")
 
@@ -137,11 +148,15 @@ def import_(
     with open_database(db) as database:
         if dry_run:
             with database.read() as session:  # closed without commit: nothing is kept
-                result = checklists.import_checklist(session, file, plan_ref=plan)
+                result = checklists.import_checklist(
+                    session, file, plan_ref=plan, user=SYSTEM_CALLER
+                )
                 session.rollback()
         else:
             with database.write() as session:
-                result = checklists.import_checklist(session, file, plan_ref=plan)
+                result = checklists.import_checklist(
+                    session, file, plan_ref=plan, user=SYSTEM_CALLER
+                )
     if fmt is OutputFormat.json:
         print_json(result.to_dict())
         return
@@ -226,7 +241,9 @@ def assign(
             setattr(change, name, value)
     with open_database(db) as database, database.write() as session:
         found = task_service.find_task(session, task, plan)
-        task_service.update_task(session, found.id, change, expected_version=version)
+        task_service.update_task(
+            session, found.id, change, expected_version=version, user=SYSTEM_CALLER
+        )
         task_id, changed = found.id, change.changed
     console.print(
         f"Task {task_id}: " + (", ".join(changed) + " changed" if changed else "no change")
@@ -253,7 +270,7 @@ def split(
         change.deadline = parse_iso_date(deadline, "--deadline")
     with open_database(db) as database, database.write() as session:
         parent = task_service.find_task(session, task, plan)
-        sub = task_service.add_subtask(session, parent.id, title, change=change)
+        sub = task_service.add_subtask(session, parent.id, title, change=change, user=SYSTEM_CALLER)
         sub_id, key = sub.id, sub.key
     console.print(f"Added sub-task {sub_id} ({key})")
 
@@ -268,7 +285,7 @@ def margin(
     """Show or set the lagging margin: how far progress may trail time elapsed."""
     with open_database(db) as database, database.write() as session:
         if value is not None:
-            task_service.set_lagging_margin(session, value)
+            task_service.set_lagging_margin(session, value, user=SYSTEM_CALLER)
         current = task_service.lagging_margin(session)
     console.print(f"lagging margin: {current:g} percentage points")
 

@@ -14,6 +14,7 @@ from yrdplan.cli.common import (
     open_database,
     print_rows,
 )
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import UNIT_KINDS
 from yrdplan.services import units as unit_service
 
@@ -66,6 +67,7 @@ def add(
             region_code=region,
             aliases=alias or [],
             plans=plan or [],
+            user=SYSTEM_CALLER,
         )
         unit_id = unit.id
     console.print(f"Added unit {unit_id} {code} {name}")
@@ -79,5 +81,5 @@ def register(
 ) -> None:
     """Add existing units to a plan's registry."""
     with open_database(db) as database, database.write() as session:
-        added = unit_service.register_units(session, plan, units)
+        added = unit_service.register_units(session, plan, units, user=SYSTEM_CALLER)
     console.print(f"Registered {added} unit(s) for {plan}")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo, check_role
 from yrdplan.errors import InputError, PermissionDenied
+from yrdplan.services.callers import require_caller
 from yrdplan.store.repos import sessions as session_repo
 from yrdplan.store.repos import users as user_repo
 from yrdplan.store.schema import Unit, User, UserRegion, utcnow
@@ -153,6 +154,7 @@ def start_session(
     session: Session, user: UserInfo, policy: SessionPolicy, *, client: str, user_agent: str
 ) -> str:
     """A new session for ``user``; returns the cookie value (only its hash is stored)."""
+    user = require_caller(user)
     token = secrets.token_urlsafe(32)
     session_repo.add_session(
         session,
@@ -191,12 +193,12 @@ def end_session(session: Session, token: str, reason: str = "logout") -> None:
 
 
 def _require_admin_or_self(caller: UserInfo, user: User, what: str) -> None:
-    if caller.role != "admin" and caller.id != user.id:
+    if require_caller(caller).role != "admin" and caller.id != user.id:
         raise PermissionDenied(f"only an admin (or {user.username} themself) may {what}")
 
 
 def _require_admin(caller: UserInfo, what: str) -> None:
-    if caller.role != "admin":
+    if require_caller(caller).role != "admin":
         raise PermissionDenied(f"only an admin may {what}")
 
 
@@ -209,6 +211,7 @@ def _user_named(session: Session, username: str) -> User:
 
 def user_sessions(session: Session, caller: UserInfo, username: str) -> list[dict]:
     """The live sessions of a user (for an admin, or the user themself)."""
+    require_caller(caller)
     user = _user_named(session, username)
     _require_admin_or_self(caller, user, "see these sessions")
     return [
@@ -226,6 +229,7 @@ def user_sessions(session: Session, caller: UserInfo, username: str) -> list[dic
 
 def end_user_sessions(session: Session, caller: UserInfo, username: str) -> int:
     """End every session of a user; the number ended."""
+    require_caller(caller)
     user = _user_named(session, username)
     _require_admin_or_self(caller, user, "end these sessions")
     return session_repo.end_sessions(session, "ended_by_admin", user_id=user.id)
@@ -240,6 +244,7 @@ def change_password(
 ) -> None:
     """Set a new password; every session of the user ends. A user changing their own password
     must give the current one; an admin resetting someone else's need not."""
+    require_caller(caller)
     user = _user_named(session, username)
     _require_admin_or_self(caller, user, "change this password")
     if caller.id == user.id and not caller.is_system:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.problems import Problem, errors_of
 from yrdplan.domain.tasks import TASK_STATUS_LABELS_ZH, ChecklistRow
-from yrdplan.errors import InputError
+from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.ingest.checklist_xlsx import (
     CHECKLIST_SHEET,
     UnitMatcher,
@@ -35,9 +35,9 @@ from yrdplan.ingest.checklist_xlsx import (
 )
 from yrdplan.reports.checklist_xlsx import write_checklist
 from yrdplan.services import tasks as task_service
+from yrdplan.services.callers import actor_of, require_caller, require_manager
 from yrdplan.services.database import Database
-from yrdplan.services.units import matching_names, require_manager, resolve_in_plan
-from yrdplan.store.audit import Actor
+from yrdplan.services.units import matching_names, resolve_in_plan
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import Plan, Task, Unit
@@ -137,16 +137,35 @@ def _group_path(task: Task, by_id: dict[int, Task], headings: dict) -> tuple[str
     return (task.area,) if task.area else ()
 
 
+def exportable_unit(session: Session, user: UserInfo | None, unit: str | None) -> str | None:
+    """The checklist part ``user`` may export when asking for ``unit`` (None: the whole plan)."""
+    user = require_caller(user)
+    if user.role == "unit_reporter":
+        own = task_service.unit_by_id(session, user.unit_id)
+        if own is None:
+            raise PermissionDenied("your account belongs to no unit")
+        return own.code
+    if not (user.can_manage or user.role in ("viewer", "data_steward")):
+        raise PermissionDenied("you may not export checklists")
+    return unit
+
+
 def export_checklist(
     session: Session,
     plan_ref: str | int,
     target: str | os.PathLike[str] | BinaryIO,
     *,
+    user: UserInfo,
     unit: str | None = None,
     as_of: date | None = None,
     today: date | None = None,
 ) -> int:
-    """Write the checklist workbook; returns the number of task rows."""
+    """Write the checklist workbook; returns the number of task rows.
+
+    A unit reporter gets its own unit's part only, whatever ``unit`` asks for; the office, an
+    admin, viewers and data stewards may export any part.
+    """
+    unit = exportable_unit(session, user, unit)
     plan = plan_repo.find_plan(session, plan_ref)
     rows = checklist_rows(session, plan, unit=unit, as_of=as_of)
     part = ""
@@ -252,7 +271,7 @@ def import_checklist(
     source: str | os.PathLike[str] | BinaryIO,
     *,
     plan_ref: str | int | None = None,
-    user: UserInfo | None = None,
+    user: UserInfo | None,
     as_of: date | None = None,
 ) -> ImportResult:
     """Apply a filled-in checklist to the plan's tasks in the caller's transaction.
@@ -455,11 +474,12 @@ def apply_checklist(
     dry_run: bool = False,
 ) -> ImportResult:
     """Import a checklist file's bytes in one transaction; a dry run checks it all, then rolls back."""
+    user = require_caller(user)
     if dry_run:
         with database.read() as session:
             try:
                 return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)
             finally:
                 session.rollback()
-    with database.write(Actor(user.id, user.username)) as session:
+    with database.write(actor_of(user)) as session:
         return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)

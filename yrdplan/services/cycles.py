@@ -30,6 +30,7 @@ from yrdplan.domain.evidence import check_evidence
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.tasks import CYCLE_KINDS, REVIEW_STATE_LABELS_ZH, TASK_STATUS_LABELS_ZH
 from yrdplan.errors import ConflictError, InputError, PermissionDenied
+from yrdplan.services.callers import require_caller, require_manager, user_id_of
 from yrdplan.services.tasks import (
     clean_text,
     flush_or_conflict,
@@ -47,8 +48,7 @@ REPORTABLE_STATUSES: tuple[str, ...] = ("not_started", "on_track", "lagging", "c
 
 
 def _require_reviewer(user: UserInfo | None) -> None:
-    if user is not None and not user.can_manage:
-        raise PermissionDenied("only the office (or an admin) may open, close and review")
+    require_manager(user, "open, close and review")
 
 
 # --- cycles -----------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def open_cycle(
     due_on: date,
     kind: str = "monthly",
     opens_on: date | None = None,
-    user: UserInfo | None = None,
+    user: UserInfo | None,
     is_simulated: bool = False,
 ) -> ReportingCycle:
     """Open a reporting cycle for a plan."""
@@ -83,7 +83,7 @@ def open_cycle(
         opens_on=opens_on,
         due_on=due_on,
         status="open",
-        created_by=user.id if user else None,
+        created_by=user_id_of(user),
         is_simulated=is_simulated,
     )
     session.add(cycle)
@@ -91,7 +91,7 @@ def open_cycle(
     return cycle
 
 
-def close_cycle(session: Session, cycle_id: int, *, user: UserInfo | None = None) -> ReportingCycle:
+def close_cycle(session: Session, cycle_id: int, *, user: UserInfo | None) -> ReportingCycle:
     """Close a cycle: no more submissions; reports already in can still be accepted."""
     _require_reviewer(user)
     cycle = task_repo.get_cycle(session, cycle_id)
@@ -217,6 +217,7 @@ def submit_report(
     ConflictError
         A closed cycle, an accepted (locked) report, or a report someone else saved meanwhile.
     """
+    user = require_caller(user)
     task = task_repo.get_task(session, report.task_id)
     unit_id = _reporting_unit(session, user, task)
     cycle = task_repo.get_cycle(session, report.cycle_id)
@@ -245,7 +246,7 @@ def submit_report(
     row.percent = percent
     row.narrative = clean_text(report.narrative)
     row.blockers = clean_text(report.blockers)
-    row.submitted_by = user.id if user else None
+    row.submitted_by = user_id_of(user)
     row.review_state = "submitted"
     # ``submitted_at`` keeps the first submission: timeliness is judged on it, not on a
     # resubmission after the office returned the report.
@@ -277,6 +278,7 @@ def add_evidence(
     session: Session, report_id: int, upload: Upload, *, user: UserInfo | None, max_bytes: int
 ) -> EvidenceFile:
     """Attach one more file to a report of the user's unit that is not yet accepted."""
+    user = require_caller(user)
     report = task_repo.get_report(session, report_id)
     task = task_repo.get_task(session, report.task_id)
     if _reporting_unit(session, user, task) != report.unit_id:
@@ -293,7 +295,7 @@ def review_report(
     *,
     accept: bool,
     comment: str = "",
-    user: UserInfo | None = None,
+    user: UserInfo | None,
     expected_version: int | None = None,
 ) -> ProgressReport:
     """Accept (and lock) a submitted report, or return it to its unit with a comment."""
@@ -318,7 +320,7 @@ def review_report(
             )
     report.review_state = "accepted" if accept else "returned"
     report.review_comment = comment
-    report.reviewed_by = user.id if user else None
+    report.reviewed_by = user_id_of(user)
     report.reviewed_at = utcnow()
     if accept:
         _apply_to_task(session, report, cycle)
@@ -347,6 +349,7 @@ def _apply_to_task(session: Session, report: ProgressReport, cycle: ReportingCyc
 
 
 def readable_report(session: Session, user: UserInfo | None, report_id: int) -> ProgressReport:
+    user = require_caller(user)
     report = task_repo.get_report(session, report_id)
     readable_task(session, user, report.task_id)
     return report
@@ -416,6 +419,7 @@ def list_reports(
     review_state: str | None = None,
 ) -> list[dict]:
     """Reports the user may read, newest cycle first."""
+    user = require_caller(user)
     visible = visible_task_ids(session, user)
     if task_id is not None:
         readable_task(session, user, task_id)
@@ -434,6 +438,7 @@ def list_reports(
 def evidence_file(
     session: Session, user: UserInfo | None, report_id: int, file_id: int
 ) -> EvidenceFile:
+    user = require_caller(user)
     readable_report(session, user, report_id)
     return task_repo.get_evidence(session, report_id, file_id)
 

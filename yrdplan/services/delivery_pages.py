@@ -25,6 +25,7 @@ from yrdplan.services import completion as completion_service
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import oversight
 from yrdplan.services import tasks as task_service
+from yrdplan.services.callers import require_caller
 from yrdplan.services.units import list_units, unit_public
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -42,6 +43,7 @@ def _plan_public(plan) -> dict:
 
 
 def index_data(session: Session, user: UserInfo) -> dict:
+    user = require_caller(user)
     unit = task_service.unit_by_id(session, user.unit_id)
     return {
         "plans": oversight.plan_summaries(session, user),
@@ -61,6 +63,7 @@ def board_data(
     as_of: date | None = None,
 ) -> dict:
     """The task board: one plan's tasks the user may see, filtered."""
+    user = require_caller(user)
     plan = plan_repo.find_plan(session, plan_ref)
     every = task_service.task_rows(session, plan.id, user, as_of=as_of)
     rows = task_service.filter_rows(session, every, filters, plan.id)
@@ -91,6 +94,7 @@ def board_data(
 
 def detail_extras(session: Session, user: UserInfo, data: dict) -> dict:
     """What the task page's assignment form offers (office and admin only)."""
+    user = require_caller(user)
     if not user.can_manage:
         return {}
     plan = plan_repo.find_plan(session, data["plan"]["id"])
@@ -102,6 +106,7 @@ def detail_extras(session: Session, user: UserInfo, data: dict) -> dict:
 
 def mine_data(session: Session, user: UserInfo, *, today: date | None = None) -> dict:
     """A unit reporter's tasks, and for each open cycle the report it owes or has made."""
+    user = require_caller(user)
     today = today or date.today()
     if user.role != "unit_reporter" or not user.unit_id:
         return {"unit": None, "cycles": [], "tasks": []}
@@ -167,12 +172,14 @@ def mine_data(session: Session, user: UserInfo, *, today: date | None = None) ->
 
 
 def review_data(session: Session, user: UserInfo) -> dict:
+    user = require_caller(user)
     if not user.can_manage:
         raise PermissionDenied("only the office (or an admin) reviews reports")
     return {"queue": oversight.review_queue(session, user)}
 
 
 def cycles_data(session: Session, user: UserInfo, *, as_of: date | None = None) -> dict:
+    user = require_caller(user)
     cycles = cycle_service.list_cycles(session)
     unit_id = None if user.role != "unit_reporter" else user.unit_id or -1
     rows = cycle_service.completeness(
@@ -246,6 +253,7 @@ def completion_data(session: Session, plan_ref: str | None, *, lang: str = "zh")
 
 
 def watch_data(session: Session, user: UserInfo, plan_ref: str | None = None) -> dict:
+    user = require_caller(user)
     data = oversight.watchlist(session, user, plan_ref)
     data["plans"] = [
         _plan_public(p) for p in plan_repo.list_plans(session) if p.status == "confirmed"

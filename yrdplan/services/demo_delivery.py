@@ -48,6 +48,7 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import JIANGSU_WORKING_GROUPS
 from yrdplan.services import tasks as task_service
 from yrdplan.services.units import add_unit, register_units
@@ -106,6 +107,7 @@ def load_demo_units(session: Session) -> str:
             kind=spec.get("kind", "department"),
             region_code=spec.get("region"),
             aliases=spec.get("aliases", []),
+            user=SYSTEM_CALLER,
         )
     for group in JIANGSU_WORKING_GROUPS:
         add_unit(
@@ -115,6 +117,7 @@ def load_demo_units(session: Session) -> str:
             kind="working_group",
             region_code="320000",
             aliases=[f"{group.short_name}组"],
+            user=SYSTEM_CALLER,
         )
     codes = list(session.scalars(select(Unit.code)))
     registered = 0
@@ -123,7 +126,7 @@ def load_demo_units(session: Session) -> str:
         if plan_code not in known_plans:
             continue
         wanted = [c for c in codes if any(fnmatch.fnmatch(c, p) for p in patterns)]
-        registered += register_units(session, plan_code, wanted)
+        registered += register_units(session, plan_code, wanted, user=SYSTEM_CALLER)
     return f"{len(codes)} units, {registered} plan registrations"
 
 
@@ -178,6 +181,7 @@ def _assign(session: Session, plan: Plan, config: dict, rng: random.Random) -> l
                 planned_investment=spec.get("planned_investment"),
                 location_code=spec.get("location"),
             ),
+            user=SYSTEM_CALLER,
         )
         sub.is_simulated = True
         touched.append(sub)

@@ -31,6 +31,7 @@ from yrdplan.ingest.indicators_table import formula_references, read_indicators
 from yrdplan.ingest.lookups import RegionLookup
 from yrdplan.ingest.observations import ObservationOptions, RangeRule, read_observations
 from yrdplan.ingest.targets_table import read_targets
+from yrdplan.services.callers import require_caller, require_manager, user_id_of
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.repos import regions as region_repo
@@ -182,9 +183,12 @@ def import_targets(
     path: str | Path,
     *,
     sheet: str | None = None,
-    actor_id: int | None = None,
+    user: UserInfo,
 ) -> ImportReport:
-    """Add targets (or new revisions of targets) from a table (``region_code,indicator_code,…``)."""
+    """Add targets (or new revisions of targets) from a table (``region_code,indicator_code,…``).
+
+    Targets are the plans' commitments: only the office (or an admin) sets them."""
+    actor_id = user_id_of(require_manager(user, "import targets"))
     name = Path(path).name
     indicators = stored_indicators(session)
     targets, problems = read_targets(
@@ -270,7 +274,7 @@ def import_observations(
     source: str = "",
     vintage: str | None = None,
     sheet: str | None = None,
-    user: UserInfo | None = None,
+    user: UserInfo | None,
     progress: bool = True,
     console: object | None = None,
     today: Callable[[], date] = date.today,
@@ -297,6 +301,7 @@ def import_observations(
     PermissionDenied
         A steward's file touches a region that is not theirs (naming the rows).
     """
+    user = require_caller(user)
     name = Path(path).name
     records, problems = read_observations(
         path,
@@ -312,7 +317,7 @@ def import_observations(
     check_region_rights(session, user, {r.region_code for r in records})
     problems += missing_denominators(session, records, name)
     summary = repo.add_observations(
-        session, records, created_by=user.id if user else None, note=f"imported from {name}"
+        session, records, created_by=user_id_of(user), note=f"imported from {name}"
     )
     return ImportReport(
         name,
@@ -329,6 +334,7 @@ def import_observations(
 
 def editable_regions(session: Session, user: UserInfo) -> set[str] | None:
     """The region codes ``user`` may write observations for; None means every region."""
+    user = require_caller(user)
     if user.can_manage:
         return None
     if user.role != "data_steward":
@@ -345,8 +351,7 @@ def editable_regions(session: Session, user: UserInfo) -> set[str] | None:
 
 
 def check_region_rights(session: Session, user: UserInfo | None, regions: set[str]) -> None:
-    if user is None:
-        return
+    user = require_caller(user)
     allowed = editable_regions(session, user)
     if allowed is None:
         return
@@ -412,6 +417,7 @@ def add_observation_values(
     today: Callable[[], date] = date.today,
 ) -> ImportReport:
     """Store corrected or new values typed in the web form or sent to the API, as revisions."""
+    user = require_caller(user)
     if not records:
         raise InputError("no observations given")
     indicators = stored_indicators(session)
@@ -465,7 +471,7 @@ def add_observation_values(
         )
     _fail_on_errors("request", problems)
     check_region_rights(session, user, {r.region_code for r in records})
-    summary = repo.add_observations(session, records, created_by=user.id if user else None)
+    summary = repo.add_observations(session, records, created_by=user_id_of(user))
     return ImportReport(
         "request",
         "observations",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
+from yrdplan.services.callers import require_caller
 from yrdplan.services.completion import completion_rows
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -27,6 +28,7 @@ def watchlist(
 ) -> dict:
     """Blockers raised in the latest report of each task, and overdue or lagging tasks, each
     with its responsible (lead) unit. A unit reporter sees only its own tasks."""
+    user = require_caller(user)
     plans = (
         [plan_repo.find_plan(session, plan_ref)]
         if plan_ref is not None
@@ -82,6 +84,7 @@ def _latest_blockers(
 
 def review_queue(session: Session, user: UserInfo | None) -> list[dict]:
     """Reports awaiting review, oldest first, with their task."""
+    user = require_caller(user)
     rows = cycle_service.list_reports(session, user, review_state="submitted")
     tasks = task_service.tasks_by_ids(session, {r["task_id"] for r in rows})
     plans = task_repo.plans_by_id(session, {t.plan_id for t in tasks.values()})
@@ -103,8 +106,12 @@ def review_queue(session: Session, user: UserInfo | None) -> list[dict]:
 def plan_summaries(
     session: Session, user: UserInfo | None, *, as_of: date | None = None
 ) -> list[dict]:
-    """Per confirmed plan: tasks (the user may see), assigned, completion rate."""
-    visible = task_service.visible_task_ids(session, user)
+    """Per confirmed plan: tasks (the user may see), assigned, completion rate.
+
+    An anonymous visitor (``user=None``) gets the public overview: each confirmed plan's
+    aggregate completion, which names no task or unit.
+    """
+    visible = None if user is None else task_service.visible_task_ids(session, user)
     result = []
     for plan in plan_repo.list_plans(session):
         if plan.status != "confirmed":

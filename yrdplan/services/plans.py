@@ -16,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.analytics.link_suggest import suggest_links
+from yrdplan.domain.people import UserInfo
 from yrdplan.domain.plan_diff import PlanDiff, diff_plans
 from yrdplan.domain.plans import NODE_KINDS, PLAN_KINDS, ParsedPlan
 from yrdplan.errors import ConflictError, InputError, NotFoundError
+from yrdplan.services.callers import require_manager, user_id_of
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos.regions import get_region
 from yrdplan.store.schema import NodeLink, Plan, PlanNode, PlanVersion, TargetRecord, Task, utcnow
@@ -75,13 +77,14 @@ def _check_meta(session: Session, meta: PlanMeta) -> Plan | None:
 
 
 def import_plan(
-    session: Session, parsed: ParsedPlan, meta: PlanMeta, *, actor_id: int | None = None
+    session: Session, parsed: ParsedPlan, meta: PlanMeta, *, user: UserInfo
 ) -> ImportResult:
     """Store ``parsed`` as a draft: a new plan, or a new version of the plan ``meta.code`` names.
 
     A new version never overwrites: the earlier ones stay, and the result carries the diff
-    against the newest of them.
+    against the newest of them. Only the office (or an admin) loads plans.
     """
+    actor_id = user_id_of(require_manager(user, "load plans"))
     parent = _check_meta(session, meta)
     existing = session.scalar(select(Plan).where(Plan.code == meta.code)) if meta.code else None
     diff = None
@@ -232,9 +235,10 @@ def confirm_version(
     plan_ref: str | int,
     version: int | None = None,
     *,
-    actor_id: int | None = None,
+    user: UserInfo,
 ) -> dict:
     """Confirm a draft: its task nodes become tracked tasks and its targets become targets."""
+    actor_id = user_id_of(require_manager(user, "confirm plans"))
     plan = plan_repo.find_plan(session, plan_ref)
     row = plan_repo.get_version(
         session, plan, version or plan_repo.latest_version_number(session, plan)
@@ -412,12 +416,41 @@ def suggest_plan_links(
     return links
 
 
-def decide_link(
-    session: Session, link_id: int, accept: bool, *, actor_id: int | None = None
-) -> NodeLink:
+def decide_link(session: Session, link_id: int, accept: bool, *, user: UserInfo) -> NodeLink:
+    actor_id = user_id_of(require_manager(user, "confirm plan links"))
     link = session.get(NodeLink, link_id)
     if link is None:
         raise NotFoundError(f"no link suggestion {link_id}")
     link.status = "confirmed" if accept else "rejected"
     link.created_by = actor_id
     return link
+
+
+# --- who reads which plan ---------------------------------------------------------------------
+
+
+def may_read_drafts(user: UserInfo | None) -> bool:
+    """Drafts are the office's working material; everyone else sees confirmed plans only."""
+    return user is not None and user.can_manage
+
+
+def readable_plan(session: Session, user: UserInfo | None, ref: str | int) -> Plan:
+    """The plan, if ``user`` (None: an anonymous visitor) may read it; else ``NotFoundError``."""
+    plan = plan_repo.find_plan(session, ref)
+    if plan.status == "draft" and not may_read_drafts(user):
+        raise NotFoundError(f"no plan with id or code {ref!r}")
+    return plan
+
+
+def readable_version(
+    session: Session, user: UserInfo | None, ref: str | int, number: int | None
+) -> tuple[Plan, PlanVersion]:
+    """A plan version the user may read: the office gets the newest draft by default, everyone
+    else the version in force; a draft version is not found for anyone but the office."""
+    plan = readable_plan(session, user, ref)
+    if number is None and may_read_drafts(user):
+        number = plan_repo.latest_version_number(session, plan)
+    version = plan_repo.get_version(session, plan, number)
+    if version.status == "draft" and not may_read_drafts(user):
+        raise NotFoundError(f"plan {plan.code} has no version {version.version}")
+    return plan, version

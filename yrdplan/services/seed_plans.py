@@ -8,6 +8,7 @@ from importlib import resources
 
 from sqlalchemy.orm import Session
 
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services.plans import PlanMeta, confirm_version, import_plan
 from yrdplan.store.schema import DataSource
@@ -35,8 +36,8 @@ def load_seed_plans(session: Session) -> str:
             issued_on=date.fromisoformat(spec["issued_on"]) if spec.get("issued_on") else None,
             round=spec.get("round", ""),
         )
-        result = import_plan(session, parsed, meta)
-        confirmed = confirm_version(session, result.code)
+        result = import_plan(session, parsed, meta, user=SYSTEM_CALLER)
+        confirmed = confirm_version(session, result.code, user=SYSTEM_CALLER)
         tasks += confirmed["tasks_created"]
         targets += confirmed["targets"]
     session.add(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
+from yrdplan.services.callers import require_caller
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import Task
 
@@ -47,6 +48,7 @@ def task_detail(
     margin: float | None = None,
 ) -> dict:
     """The data of the task page (and of ``GET /api/tasks/{id}``)."""
+    user = require_caller(user)
     task = task_service.readable_task(session, user, task_id)
     visible = task_service.visible_task_ids(session, user)
     plan = task_service.plan_of(session, task)

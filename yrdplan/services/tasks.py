@@ -34,7 +34,8 @@ from yrdplan.domain.tasks import (
     TASK_STATUSES,
 )
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
-from yrdplan.services.units import require_manager, resolve_in_plan
+from yrdplan.services.callers import require_caller, require_manager
+from yrdplan.services.units import resolve_in_plan
 from yrdplan.store.audit import current_actor
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -76,7 +77,7 @@ def lagging_margin(session: Session) -> float:
     return float(value) if value is not None else DEFAULT_LAGGING_MARGIN
 
 
-def set_lagging_margin(session: Session, value: float, user: UserInfo | None = None) -> float:
+def set_lagging_margin(session: Session, value: float, user: UserInfo | None) -> float:
     """Set the margin (percentage points a task may trail time elapsed before it is lagging)."""
     require_manager(user)
     if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value < 100):
@@ -109,17 +110,19 @@ def set_lagging_margin(session: Session, value: float, user: UserInfo | None = N
 def visible_task_ids(session: Session, user: UserInfo | None) -> set[int] | None:
     """Task ids the user may read; ``None`` means all (office, admin, viewer, data steward).
 
-    A unit reporter sees only the tasks its unit leads or supports. ``user=None`` is the
-    command line, run by whoever holds the database: it sees everything. (Web routes that
-    show tasks require a signed-in user, so ``None`` never comes from a browser.)
+    A unit reporter sees only the tasks its unit leads or supports. The command line passes
+    ``SYSTEM_CALLER`` and sees everything; a missing caller is refused (task pages need a
+    signed-in user).
     """
-    if user is None or user.role != "unit_reporter":
+    user = require_caller(user)
+    if user.role != "unit_reporter":
         return None
     return task_repo.task_ids_of_unit(session, user.unit_id) if user.unit_id else set()
 
 
 def readable_task(session: Session, user: UserInfo | None, task_id: int) -> Task:
     """The task, if the user may read it; ``PermissionDenied`` if not their unit's."""
+    user = require_caller(user)
     task = task_repo.get_task(session, task_id)
     visible = visible_task_ids(session, user)
     if visible is not None and task.id not in visible:
@@ -246,7 +249,7 @@ class TaskFilter:
 def task_rows(
     session: Session,
     plan_ref: str | int,
-    user: UserInfo | None = None,
+    user: UserInfo | None,
     *,
     filters: TaskFilter | None = None,
     as_of: date | None = None,
@@ -254,9 +257,10 @@ def task_rows(
 ) -> list[dict]:
     """The plan's tasks as the documented rows of ``yrdplan tasks list --format json``.
 
-    ``user=None`` is the command line, which sees every task; a unit reporter sees only its
-    unit's tasks.
+    The command line (``SYSTEM_CALLER``) sees every task; a unit reporter sees only its unit's
+    tasks.
     """
+    user = require_caller(user)
     plan = plan_repo.find_plan(session, plan_ref)
     tasks = task_repo.tasks_of_plan(session, plan.id)
     if user is not None:
@@ -616,7 +620,7 @@ def update_task(
     task_id: int,
     change: TaskUpdate,
     *,
-    user: UserInfo | None = None,
+    user: UserInfo | None,
     expected_version: int | None = None,
 ) -> Task:
     """Assign units, deadline, milestones, major-project data (office and admin only)."""
@@ -631,7 +635,7 @@ def add_subtask(
     parent_id: int,
     title: str,
     *,
-    user: UserInfo | None = None,
+    user: UserInfo | None,
     change: TaskUpdate | None = None,
 ) -> Task:
     """Split a task: a new sub-task under it, in the same plan and area."""

@@ -17,19 +17,14 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.tasks import UNIT_KIND_LABELS_ZH, UNIT_KINDS
-from yrdplan.errors import InputError, PermissionDenied
+from yrdplan.errors import InputError
+from yrdplan.services.callers import require_manager
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.repos.regions import get_region
 from yrdplan.store.schema import PlanUnit, Unit
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-
-
-def require_manager(user: UserInfo | None) -> None:
-    """Only the office (or an admin) changes responsibility; ``None`` is the command line."""
-    if user is not None and not user.can_manage:
-        raise PermissionDenied("only the office (or an admin) may change units and assignments")
 
 
 def _clean_name(name: str) -> str:
@@ -46,7 +41,7 @@ def add_unit(
     parent: str | None = None,
     aliases: Sequence[str] = (),
     plans: Sequence[str | int] = (),
-    user: UserInfo | None = None,
+    user: UserInfo | None,
 ) -> Unit:
     """Create a unit and register it for ``plans``.
 
@@ -57,7 +52,7 @@ def add_unit(
     NotFoundError
         An unknown region, parent unit or plan.
     """
-    require_manager(user)
+    require_manager(user, "change units and assignments")
     if not _CODE.match(code):
         raise InputError(
             f"unit code {code!r}: use lower-case letters, digits, '-', '_' or '.' (at most 64)"
@@ -83,15 +78,15 @@ def add_unit(
     session.add(unit)
     session.flush()
     for plan_ref in plans:
-        register_units(session, plan_ref, [unit.code])
+        register_units(session, plan_ref, [unit.code], user=user)
     return unit
 
 
 def register_units(
-    session: Session, plan_ref: str | int, unit_refs: Iterable[str], user: UserInfo | None = None
+    session: Session, plan_ref: str | int, unit_refs: Iterable[str], user: UserInfo | None
 ) -> int:
     """Add units to a plan's registry; returns how many were new to it."""
-    require_manager(user)
+    require_manager(user, "change units and assignments")
     plan = plan_repo.find_plan(session, plan_ref)
     added = 0
     for ref in unit_refs:

@@ -80,7 +80,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings()
     database = database or connect(settings.database_url)
     app = FastAPI(
-        title="yrdplan", version=__version__, docs_url=None, openapi_url="/api/openapi.json"
+        title="yrdplan",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
     app.state.database = database

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.plans import NODE_KINDS, PLAN_KINDS
-from yrdplan.errors import InputError, NotFoundError
+from yrdplan.errors import InputError
 from yrdplan.ingest.clean import clean_text
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services import plans as plan_service
@@ -41,19 +41,13 @@ KIND_LABELS = {
 }
 
 
-def _visible(plan: Plan, user: UserInfo | None) -> None:
-    # Drafts are the office's working material; everyone else sees confirmed plans only.
-    if plan.status == "draft" and not (user and user.can_manage):
-        raise NotFoundError(f"no plan with id or code {plan.id!r}")
-
-
 def plans_view_data(session: Session, user: UserInfo | None) -> dict:
     task_counts = dict(
         session.execute(select(Task.plan_id, func.count()).group_by(Task.plan_id)).all()
     )
     rows = []
     for plan in plan_repo.list_plans(session):
-        if plan.status == "draft" and not (user and user.can_manage):
+        if plan.status == "draft" and not plan_service.may_read_drafts(user):
             continue
         rows.append(
             {
@@ -209,27 +203,14 @@ async def import_page(
         kind=kind, code=code or None, region=region or None, parent=parent or None
     )
     with database.write(actor_of(user)) as session:
-        result = plan_service.import_plan(session, parsed, meta, actor_id=user.id)
+        result = plan_service.import_plan(session, parsed, meta, user=user)
     return RedirectResponse(f"/plans/{result.plan_id}/versions/{result.version}", status_code=303)
-
-
-def _readable_version(session: Session, user: UserInfo | None, ref: str, number: int | None):
-    plan = plan_repo.find_plan(session, ref)
-    _visible(plan, user)
-    if number is None and user and user.can_manage:
-        number = plan_repo.latest_version_number(
-            session, plan
-        )  # the office reviews the newest draft
-    version = plan_repo.get_version(session, plan, number)
-    if version.status == "draft" and not (user and user.can_manage):
-        raise NotFoundError(f"plan {plan.code} has no version {version.version}")
-    return plan, version
 
 
 def _version_page(
     request: Request, session: Session, user: UserInfo | None, ref: str, number: int | None
 ):
-    plan, version = _readable_version(session, user, ref, number)
+    plan, version = plan_service.readable_version(session, user, ref, number)
     return render(request, "plan.html", plan_view_data(session, plan, version), user)
 
 
@@ -252,7 +233,7 @@ def plan_version_page(
 )
 def confirm(ref: str, number: int, database: DatabaseDep, user: OfficeUser):
     with database.write(actor_of(user)) as session:
-        summary = plan_service.confirm_version(session, ref, number, actor_id=user.id)
+        summary = plan_service.confirm_version(session, ref, number, user=user)
         plan_id = plan_repo.find_plan(session, ref).id
     return RedirectResponse(f"/plans/{plan_id}/versions/{summary['version']}", status_code=303)
 
@@ -349,8 +330,7 @@ def links_view_data(session: Session, plan: Plan) -> dict:
 
 @router.get("/plans/{ref}/links", include_in_schema=False)
 def links_page(ref: str, request: Request, session: SessionDep, user: OptionalUser):
-    plan = plan_repo.find_plan(session, ref)
-    _visible(plan, user)
+    plan = plan_service.readable_plan(session, user, ref)
     return render(request, "plan_links.html", links_view_data(session, plan), user)
 
 
@@ -369,7 +349,7 @@ def decide(link_id: int, database: DatabaseDep, user: OfficeUser, decision: Anno
     if decision not in ("confirm", "reject"):
         raise InputError(f"decision {decision!r} is not confirm or reject")
     with database.write(actor_of(user)) as session:
-        link = plan_service.decide_link(session, link_id, decision == "confirm", actor_id=user.id)
+        link = plan_service.decide_link(session, link_id, decision == "confirm", user=user)
         version = session.get(PlanVersion, session.get(PlanNode, link.lower_node_id).version_id)
     return RedirectResponse(f"/plans/{version.plan_id}/links", status_code=303)
 
@@ -383,12 +363,12 @@ def api_plans(session: SessionDep, user: OptionalUser) -> list[dict]:
     return [
         p
         for p in plan_service.list_plans_public(session)
-        if p["status"] != "draft" or (user and user.can_manage)
+        if p["status"] != "draft" or plan_service.may_read_drafts(user)
     ]
 
 
 @router.get("/api/plans/{ref}", tags=["plans"])
 def api_plan(ref: str, session: SessionDep, user: OptionalUser, version: int | None = None) -> dict:
     """One plan version with its nodes, targets and problems (the review page's data)."""
-    plan, row = _readable_version(session, user, ref, version)
+    plan, row = plan_service.readable_version(session, user, ref, version)
     return plan_view_data(session, plan, row)

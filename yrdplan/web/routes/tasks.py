@@ -114,15 +114,9 @@ def task_board(
 
 def checklist_response(session, user, plan_ref: str, unit: str | None) -> Response:
     """The checklist workbook; a unit reporter gets its own unit's part only."""
-    if user.role == "unit_reporter":
-        own = task_service.unit_by_id(session, user.unit_id)
-        if own is None:
-            raise PermissionDenied("your account belongs to no unit")
-        unit = own.code
-    elif not (user.can_manage or user.role in ("viewer", "data_steward")):
-        raise PermissionDenied("you may not export checklists")
+    unit = checklists.exportable_unit(session, user, unit)
     buffer = io.BytesIO()
-    checklists.export_checklist(session, plan_ref, buffer, unit=unit)
+    checklists.export_checklist(session, plan_ref, buffer, unit=unit, user=user)
     name = f"checklist-{plan_ref}{'-' + unit if unit else ''}.xlsx"
     return Response(
         buffer.getvalue(),
