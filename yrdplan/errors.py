@@ -18,7 +18,15 @@ class PermissionDenied(YrdplanError):
 
 
 class ConflictError(YrdplanError):
-    """Someone else changed the record first, or the target is not empty."""
+    """Someone else changed the record first, or the target is not empty.
+
+    ``changes`` holds, where known, the fields the other writer changed and their new values,
+    so that the refused writer sees what to merge (HTTP 409 bodies carry it).
+    """
+
+    def __init__(self, message: str, changes: dict | None = None) -> None:
+        super().__init__(message)
+        self.changes = changes or {}
 
 
 class DatabaseError(YrdplanError):

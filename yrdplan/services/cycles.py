@@ -38,6 +38,7 @@ from yrdplan.services.tasks import (
     unit_roles,
     visible_task_ids,
 )
+from yrdplan.store.audit import changes_since
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import EvidenceFile, ProgressReport, ReportingCycle, Task, utcnow
@@ -238,9 +239,11 @@ def submit_report(
                 f"the report on task {task.id} in {cycle.name} was accepted and is locked"
             )
         if expected_version is None or int(expected_version) != row.row_version:
+            since = changes_since(session, "progress_reports", row.id, int(expected_version or 0))
             raise ConflictError(
                 f"the report on task {task.id} in {cycle.name} was saved by "
-                f"someone else meanwhile; reload it and make your change again"
+                f"someone else meanwhile: {since.describe()}; reload it and make your change again",
+                changes=since.fields,
             )
     row.status = status
     row.percent = percent
@@ -302,8 +305,10 @@ def review_report(
     _require_reviewer(user)
     report = task_repo.get_report(session, report_id)
     if expected_version is not None and int(expected_version) != report.row_version:
+        since = changes_since(session, "progress_reports", report.id, int(expected_version))
         raise ConflictError(
-            f"report {report_id} changed since you opened it (resubmitted or reviewed); reload it"
+            f"report {report_id} changed since you opened it: {since.describe()}; reload it",
+            changes=since.fields,
         )
     if report.review_state != "submitted":
         state = REVIEW_STATE_LABELS_ZH.get(report.review_state, report.review_state)

@@ -20,7 +20,7 @@ from datetime import date
 import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -36,7 +36,7 @@ from yrdplan.domain.tasks import (
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from yrdplan.services.callers import require_caller, require_manager
 from yrdplan.services.units import resolve_in_plan
-from yrdplan.store.audit import current_actor
+from yrdplan.store.audit import changes_since, current_actor
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.repos.regions import get_region
@@ -554,9 +554,13 @@ _COLUMNS = {
 
 def check_version(task: Task, expected: int | None) -> None:
     if expected is not None and int(expected) != task.row_version:
+        session = object_session(task)
+        since = changes_since(session, "tasks", task.id, int(expected))
         raise ConflictError(
             f"task {task.id} was changed by someone else since you opened it "
-            f"(version {task.row_version}, yours {expected}); reload it and make your change again"
+            f"(version {task.row_version}, yours {expected}): {since.describe()}; "
+            "reload it and make your change again",
+            changes=since.fields,
         )
 
 
@@ -600,6 +604,20 @@ def bump_version(session: Session, task: Task) -> None:
     )
     if result.rowcount != 1:
         raise ConflictError(f"task {task.id} was changed by someone else; reload it and try again")
+    # A Core update passes the audit hooks by; record the step so conflicts can name it.
+    actor = current_actor()
+    session.add(
+        AuditEntry(
+            user_id=actor.user_id,
+            username=actor.username,
+            action="update",
+            entity="tasks",
+            entity_id=str(task.id),
+            old={"row_version": task.row_version},
+            new={"row_version": task.row_version + 1},
+            note="supporting units or milestones changed",
+        )
+    )
     set_committed_value(task, "row_version", task.row_version + 1)
 
 

@@ -81,6 +81,14 @@ def _changes(obj: Base) -> tuple[dict, dict]:
         if history.has_changes():
             old[attr.key] = _shown(obj, attr.key, history.deleted[0]) if history.deleted else None
             new[attr.key] = _shown(obj, attr.key, history.added[0]) if history.added else None
+    version_column = state.mapper.version_id_col
+    if new and version_column is not None:
+        # The ORM bumps the version during the flush, after this hook: record the step it takes,
+        # so that a refused writer can be told what changed after the version they read.
+        key = state.mapper.get_property_by_column(version_column).key
+        current = getattr(obj, key)
+        if current is not None:
+            old[key], new[key] = current, current + 1
     return old, new
 
 
@@ -167,3 +175,42 @@ def record_bulk_insert(session: Session, table_name: str, rows: list[dict], note
             for row in rows
         ],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesSince:
+    """What others changed in one row since the version a writer read (from the audit log)."""
+
+    fields: dict[str, Any]  # field → its newest value
+    by: list[str]  # who changed it, in order
+
+    def describe(self) -> str:
+        if self.fields:
+            what = ", ".join(f"{name} → {value!r}" for name, value in self.fields.items())
+        else:
+            what = "its supporting units or milestones changed"
+        return f"{what} (by {', '.join(dict.fromkeys(self.by)) or 'someone else'})"
+
+
+def changes_since(session: Session, table: str, row_id: int, version: int) -> ChangesSince:
+    """The fields of ``table`` row ``row_id`` that changed after its ``row_version`` ``version``."""
+    from sqlalchemy import select  # local: the module otherwise needs only the ORM events
+
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity == table,
+            AuditEntry.entity_id == str(row_id),
+            AuditEntry.action == "update",
+        )
+        .order_by(AuditEntry.id)
+    )
+    fields: dict[str, Any] = {}
+    by: list[str] = []
+    for entry in entries:
+        new = entry.new or {}
+        if int(new.get("row_version") or 0) <= version:
+            continue
+        fields |= {key: value for key, value in new.items() if key != "row_version"}
+        by.append(entry.username)
+    return ChangesSince(fields, by)

@@ -123,7 +123,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(err, LoginRequired) and not is_api and not wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if is_api or wants_json(request):
-            return JSONResponse(jsonable_encoder({"error": str(err)}), status_code=status)
+            body = {"error": str(err)}
+            if isinstance(err, ConflictError) and err.changes:
+                body["changes"] = err.changes
+            return JSONResponse(jsonable_encoder(body), status_code=status)
         user = None
         try:
             with request.app.state.database.read() as session:
