@@ -241,7 +241,13 @@ def observation_from(
     ...                  np.array([1.0, 2, 3]), np.array([0, 0]), np.array([2016.0, 2021]),
     ...                  np.array([2015.0, 2015]), np.array([2020.0, 2020]))
     (array([2017.,   nan]), array([ 2., nan]))
+    >>> observation_from(np.array([0, 0]), np.array([]), np.array([]), np.array([0]),
+    ...                  np.array([2016.0]), np.array([0.0]), np.array([0.0]))
+    (array([nan]), array([nan]))
     """
+    if times.size == 0:  # no observations at all (say, as of a date before the first one)
+        nothing = np.full(series.shape, np.nan)
+        return nothing, nothing.copy()
     lo, hi = np.take(offsets, series), np.take(offsets, series + 1)
     at = first_at_or_after(times, lo, hi, first, last, year - TIME_SLACK)
     found_time = np.take(times, at, mode="clip")  # at == hi: nothing from year on

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo, check_role
-from yrdplan.errors import InputError, PermissionDenied
+from yrdplan.errors import InputError, NotFoundError, PermissionDenied
 from yrdplan.services.callers import require_caller
 from yrdplan.store.repos import sessions as session_repo
 from yrdplan.store.repos import users as user_repo
@@ -205,7 +205,7 @@ def _require_admin(caller: UserInfo, what: str) -> None:
 def _user_named(session: Session, username: str) -> User:
     user = user_repo.find_user(session, username)
     if user is None:
-        raise InputError(f"unknown user {username!r}")
+        raise NotFoundError(f"unknown user {username!r}")
     return user
 
 

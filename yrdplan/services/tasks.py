@@ -450,6 +450,9 @@ def _check_number(name: str, value: object, *, low: float = 0.0, high: float | N
 
 def _validated(session: Session, task: Task, given: dict[str, object]) -> dict[str, object]:
     values = dict(given)
+    for name in ("is_suspended", "is_major_project", "weight"):
+        if name in values and values[name] is None:
+            raise InputError(f"{name}: give a value (true or false, or a number for weight)")
     if "lead_unit" in values:
         ref = values["lead_unit"]
         values["lead_unit"] = resolve_in_plan(session, task.plan_id, str(ref)).id if ref else None

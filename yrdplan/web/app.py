@@ -8,9 +8,12 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel
 from sqlalchemy import select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yrdplan import __version__
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
@@ -109,13 +112,67 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         name="static",
     )
     for router in ROUTERS:
+        _declare_errors(router)
         app.include_router(router)
     app.add_api_route("/api/docs", _api_docs, include_in_schema=False)
     _add_error_handlers(app)
     return app
 
 
+class ErrorPublic(BaseModel):
+    """Every refusal: one line that says what is wrong (and, on a conflict, what changed)."""
+
+    error: str
+    changes: dict | None = None
+
+
+# The statuses any API operation may answer besides its own: the OpenAPI schema says so, and
+# the API fuzzing tests hold every response to it.
+ERROR_RESPONSES = {
+    status: {"model": ErrorPublic, "description": description}
+    for status, description in [
+        (400, "Bad input: the message names the field or row"),
+        (401, "Not signed in, or an invalid token"),
+        (403, "Not allowed for your role, unit or regions; or a missing CSRF token"),
+        (404, "No such record (or not yours to see)"),
+        (409, "Changed by someone else since you read it, or not in a state that allows this"),
+        (413, "Request body over the limit"),
+    ]
+}
+
+
+def _declare_errors(router) -> None:
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/api/"):
+            route.responses = ERROR_RESPONSES | route.responses
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route serves at ``path`` (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        contexts = (
+            route.effective_route_contexts()
+            if hasattr(route, "effective_route_contexts")
+            else [route]
+        )
+        for context in contexts:
+            if getattr(context, "methods", None) and context.path_regex.match(path):
+                methods |= context.methods
+    return sorted(methods)
+
+
 def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http_error(request: Request, err: StarletteHTTPException) -> Response:
+        headers = dict(err.headers or {})
+        if err.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
+            message = f"method {request.method} is not allowed here; use {headers['Allow']}"
+        else:
+            message = str(err.detail)
+        return JSONResponse({"error": message}, status_code=err.status_code, headers=headers)
+
     @app.exception_handler(YrdplanError)
     async def handle_yrdplan_error(request: Request, err: YrdplanError) -> Response:
         status = next((code for kind, code in _STATUS.items() if isinstance(err, kind)), 400)

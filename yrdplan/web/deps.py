@@ -8,7 +8,8 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
@@ -46,6 +47,15 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
+
+# Row ids in paths, queries and bodies: a number the columns can hold (the schema's INTEGER is
+# 32-bit on PostgreSQL), so a huge one is a 422 naming the parameter, never an overflow deep in
+# a query.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
+RowIdField = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+VersionField = Annotated[int | None, Field(ge=0, le=MAX_ROW_ID)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

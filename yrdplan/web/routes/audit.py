@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.store.schema import AuditEntry
-from yrdplan.web.deps import OfficeUser, SessionDep
+from yrdplan.web.deps import MAX_ROW_ID, OfficeUser, SessionDep
 from yrdplan.web.render import render
 
 router = APIRouter()
@@ -52,7 +54,7 @@ def audit_page(
     user: OfficeUser,
     entity: str | None = None,
     username: str | None = None,
-    before: int | None = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ):
     return render(request, "audit.html", audit_view_data(session, entity, username, before), user)
 
@@ -63,7 +65,7 @@ def api_audit(
     user: OfficeUser,
     entity: str | None = None,
     username: str | None = None,
-    before: int | None = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> dict:
     """Audit entries, newest first, 100 a page (office and admin only); page with ``before``."""
     return audit_view_data(session, entity, username, before)

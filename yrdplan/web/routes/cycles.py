@@ -18,7 +18,15 @@ from yrdplan.services import cycles as cycle_service
 from yrdplan.services import delivery_pages
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
-from yrdplan.web.deps import CurrentUser, DatabaseDep, OfficeUser, SessionDep, actor_of, verify_csrf
+from yrdplan.web.deps import (
+    CurrentUser,
+    DatabaseDep,
+    OfficeUser,
+    RowId,
+    SessionDep,
+    actor_of,
+    verify_csrf,
+)
 from yrdplan.web.render import render
 from yrdplan.web.routes.tasks import _flash_text, error_status, flash
 from yrdplan.web.uploads import read_upload, upload_limit
@@ -100,7 +108,7 @@ async def submit_report(
     return RedirectResponse(f"/tasks/mine#task-{cycle_id}-{task_id}", status_code=303)
 
 
-def report_task_label(session, task_id: int) -> str:
+def report_task_label(session, task_id: RowId) -> str:
     task = task_service.tasks_by_ids(session, [task_id])[task_id]
     return f"{task.label} {task.title}"
 
@@ -113,7 +121,7 @@ def review_page(request: Request, session: SessionDep, user: OfficeUser):
 
 @router.post("/tasks/review/{report_id}", dependencies=[Depends(verify_csrf)])
 def review_report(
-    report_id: int,
+    report_id: RowId,
     request: Request,
     database: DatabaseDep,
     user: OfficeUser,
@@ -173,7 +181,7 @@ def _required(name: str):
 
 
 @router.post("/tasks/cycles/{cycle_id}/close", dependencies=[Depends(verify_csrf)])
-def close_cycle(cycle_id: int, request: Request, database: DatabaseDep, user: OfficeUser):
+def close_cycle(cycle_id: RowId, request: Request, database: DatabaseDep, user: OfficeUser):
     with database.write(actor_of(user)) as session:
         cycle = cycle_service.close_cycle(session, cycle_id, user=user)
         name = cycle.name
@@ -181,7 +189,7 @@ def close_cycle(cycle_id: int, request: Request, database: DatabaseDep, user: Of
     return RedirectResponse("/tasks/cycles", status_code=303)
 
 
-def evidence_response(session, user, report_id: int, file_id: int) -> Response:
+def evidence_response(session, user, report_id: RowId, file_id: RowId) -> Response:
     row = cycle_service.evidence_file(session, user, report_id, file_id)
     return Response(
         row.content,
@@ -195,5 +203,5 @@ def evidence_response(session, user, report_id: int, file_id: int) -> Response:
 
 
 @router.get("/tasks/reports/{report_id}/evidence/{file_id}")
-def evidence_download(report_id: int, file_id: int, session: SessionDep, user: CurrentUser):
+def evidence_download(report_id: RowId, file_id: RowId, session: SessionDep, user: CurrentUser):
     return evidence_response(session, user, report_id, file_id)

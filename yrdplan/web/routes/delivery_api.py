@@ -17,7 +17,19 @@ from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.units import list_units
-from yrdplan.web.deps import CurrentUser, DatabaseDep, OfficeUser, SessionDep, actor_of, verify_csrf
+from yrdplan.web.deps import (
+    MAX_ROW_ID,
+    CurrentUser,
+    DatabaseDep,
+    OfficeUser,
+    RowId,
+    RowIdField,
+    RowIdQuery,
+    SessionDep,
+    VersionField,
+    actor_of,
+    verify_csrf,
+)
 from yrdplan.web.routes.cycles import evidence_response
 from yrdplan.web.routes.tasks import checklist_response
 from yrdplan.web.uploads import read_upload, upload_limit
@@ -37,7 +49,9 @@ class MilestonePublic(BaseModel):
 class TaskUpdateIn(BaseModel):
     """Fields to change; those left out stay as they are. ``row_version`` is the one you read."""
 
-    row_version: int | None = Field(None, description="Refuse with 409 if the task changed since.")
+    row_version: VersionField = Field(
+        None, description="Refuse with 409 if the task changed since."
+    )
     lead_unit: str | None = Field(None, description="Unit code, name or id; empty string clears.")
     supporting_units: list[str] | None = None
     deadline: str | None = Field(
@@ -50,7 +64,7 @@ class TaskUpdateIn(BaseModel):
     planned_investment: float | None = None
     actual_investment: float | None = None
     location_code: str | None = None
-    upper_task_id: int | None = None
+    upper_task_id: Annotated[int | None, Field(ge=1, le=MAX_ROW_ID)] = None
     progress_text: str | None = None
 
     def to_change(self) -> task_service.TaskUpdate:
@@ -68,10 +82,11 @@ class TaskUpdateIn(BaseModel):
             change.milestones = [task_service.MilestoneIn(**m) for m in given["milestones"] or []]
         if "supporting_units" in given:
             change.supporting_units = given["supporting_units"] or []
+        for name in ("is_suspended", "is_major_project"):
+            if given.get(name) is not None:  # null leaves the flag as it is
+                setattr(change, name, given[name])
         for name in (
             "start_date",
-            "is_suspended",
-            "is_major_project",
             "planned_investment",
             "actual_investment",
             "location_code",
@@ -84,7 +99,7 @@ class TaskUpdateIn(BaseModel):
 
 
 class SubtaskCreate(BaseModel):
-    title: str
+    title: str = Field(min_length=1, max_length=500)
     lead_unit: str | None = None
     supporting_units: list[str] = []
     deadline: date | None = None
@@ -101,19 +116,19 @@ class CycleCreate(BaseModel):
 class ReportCreate(BaseModel):
     """A unit's report; give ``row_version`` to resubmit a report you read."""
 
-    cycle_id: int
-    task_id: int
+    cycle_id: RowIdField
+    task_id: RowIdField
     status: str = Field(description="not_started, on_track, lagging or completed")
     percent: float = Field(description="0–100")
     narrative: str = ""
     blockers: str = ""
-    row_version: int | None = None
+    row_version: VersionField = None
 
 
 class ReviewDecision(BaseModel):
     decision: Literal["accept", "return"]
     comment: str = ""
-    row_version: int | None = None
+    row_version: VersionField = None
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -159,15 +174,15 @@ async def api_checklist_import(
     return result.to_dict()
 
 
-@router.get("/tasks/{task_id}", tags=["delivery"])
-def api_task(task_id: int, session: SessionDep, user: CurrentUser) -> dict:
+@router.get("/tasks/{task_id:int}", tags=["delivery"])
+def api_task(task_id: RowId, session: SessionDep, user: CurrentUser) -> dict:
     """One task: assignment, status and its rule, sub-tasks, reports, history."""
     return task_detail.task_detail(session, user, task_id)
 
 
-@router.patch("/tasks/{task_id}", tags=["delivery"])
+@router.patch("/tasks/{task_id:int}", tags=["delivery"])
 def api_task_update(
-    task_id: int, body: TaskUpdateIn, database: DatabaseDep, user: OfficeUser
+    task_id: RowId, body: TaskUpdateIn, database: DatabaseDep, user: OfficeUser
 ) -> dict:
     """Assign units, deadline, milestones, project data (office); 409 on a stale row_version."""
     change = body.to_change()
@@ -179,8 +194,10 @@ def api_task_update(
         return {"changed": change.changed, **task_detail.task_detail(session, user, task_id)}
 
 
-@router.post("/tasks/{task_id}/subtasks", tags=["delivery"], status_code=201)
-def api_subtask(task_id: int, body: SubtaskCreate, database: DatabaseDep, user: OfficeUser) -> dict:
+@router.post("/tasks/{task_id:int}/subtasks", tags=["delivery"], status_code=201)
+def api_subtask(
+    task_id: RowId, body: SubtaskCreate, database: DatabaseDep, user: OfficeUser
+) -> dict:
     """Split a task into a new sub-task (office)."""
     change = task_service.TaskUpdate(supporting_units=body.supporting_units)
     if body.lead_unit:
@@ -224,14 +241,14 @@ def api_open_cycle(body: CycleCreate, database: DatabaseDep, user: OfficeUser) -
 
 
 @router.post("/cycles/{cycle_id}/close", tags=["delivery"])
-def api_close_cycle(cycle_id: int, database: DatabaseDep, user: OfficeUser) -> dict:
+def api_close_cycle(cycle_id: RowId, database: DatabaseDep, user: OfficeUser) -> dict:
     with database.write(actor_of(user)) as session:
         return cycle_service.cycle_public(cycle_service.close_cycle(session, cycle_id, user=user))
 
 
 @router.get("/cycles/{cycle_id}/completeness", tags=["delivery"])
 def api_completeness(
-    cycle_id: int, session: SessionDep, user: CurrentUser, as_of: date | None = None
+    cycle_id: RowId, session: SessionDep, user: CurrentUser, as_of: date | None = None
 ) -> list[dict]:
     """Expected, submitted, on time, late, missing, pending per unit (a unit sees its own)."""
     unit_id = None if user.role != "unit_reporter" else user.unit_id or -1
@@ -242,8 +259,8 @@ def api_completeness(
 def api_reports(
     session: SessionDep,
     user: CurrentUser,
-    cycle: int | None = None,
-    task: int | None = None,
+    cycle: RowIdQuery = None,
+    task: RowIdQuery = None,
     state: str | None = None,
 ) -> list[dict]:
     """Progress reports you may see."""
@@ -280,7 +297,7 @@ def api_submit(
 
 
 @router.get("/reports/{report_id}", tags=["delivery"])
-def api_report(report_id: int, session: SessionDep, user: CurrentUser) -> dict:
+def api_report(report_id: RowId, session: SessionDep, user: CurrentUser) -> dict:
     return cycle_service.describe_reports(
         session, [cycle_service.readable_report(session, user, report_id)]
     )[0]
@@ -288,7 +305,7 @@ def api_report(report_id: int, session: SessionDep, user: CurrentUser) -> dict:
 
 @router.post("/reports/{report_id}/evidence", tags=["delivery"], status_code=201)
 async def api_add_evidence(
-    report_id: int,
+    report_id: RowId,
     request: Request,
     database: DatabaseDep,
     user: CurrentUser,
@@ -309,13 +326,13 @@ async def api_add_evidence(
 
 
 @router.get("/reports/{report_id}/evidence/{file_id}", tags=["delivery"])
-def api_evidence(report_id: int, file_id: int, session: SessionDep, user: CurrentUser):
+def api_evidence(report_id: RowId, file_id: RowId, session: SessionDep, user: CurrentUser):
     return evidence_response(session, user, report_id, file_id)
 
 
 @router.post("/reports/{report_id}/review", tags=["delivery"])
 def api_review(
-    report_id: int, body: ReviewDecision, database: DatabaseDep, user: OfficeUser
+    report_id: RowId, body: ReviewDecision, database: DatabaseDep, user: OfficeUser
 ) -> dict:
     """Accept (locks it, updates the task) or return with a comment (office)."""
     with database.write(actor_of(user)) as session:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,9 +21,12 @@ from yrdplan.services import plans as plan_service
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.schema import NodeLink, Plan, PlanNode, PlanVersion, Task
 from yrdplan.web.deps import (
+    MAX_ROW_ID,
     DatabaseDep,
     OfficeUser,
     OptionalUser,
+    RowId,
+    RowIdQuery,
     SessionDep,
     actor_of,
     verify_csrf,
@@ -221,7 +224,7 @@ def plan_page(ref: str, request: Request, session: SessionDep, user: OptionalUse
 
 @router.get("/plans/{ref}/versions/{number}", include_in_schema=False)
 def plan_version_page(
-    ref: str, number: int, request: Request, session: SessionDep, user: OptionalUser
+    ref: str, number: RowId, request: Request, session: SessionDep, user: OptionalUser
 ):
     return _version_page(request, session, user, ref, number)
 
@@ -231,7 +234,7 @@ def plan_version_page(
     include_in_schema=False,
     dependencies=[Depends(verify_csrf)],
 )
-def confirm(ref: str, number: int, database: DatabaseDep, user: OfficeUser):
+def confirm(ref: str, number: RowId, database: DatabaseDep, user: OfficeUser):
     with database.write(actor_of(user)) as session:
         summary = plan_service.confirm_version(session, ref, number, user=user)
         plan_id = plan_repo.find_plan(session, ref).id
@@ -240,7 +243,7 @@ def confirm(ref: str, number: int, database: DatabaseDep, user: OfficeUser):
 
 @router.post("/plans/nodes/{node_id}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 def edit_node(
-    node_id: int,
+    node_id: RowId,
     database: DatabaseDep,
     user: OfficeUser,
     title: Annotated[str, Form()],
@@ -270,8 +273,8 @@ def diff_page(
     request: Request,
     session: SessionDep,
     user: OfficeUser,
-    old: int = 1,
-    new: int | None = None,
+    old: Annotated[int, Query(ge=1, le=MAX_ROW_ID)] = 1,
+    new: RowIdQuery = None,
 ):
     plan = plan_repo.find_plan(session, ref)
     new = new or plan_repo.latest_version_number(session, plan)
@@ -345,7 +348,9 @@ def suggest(ref: str, database: DatabaseDep, user: OfficeUser, upper: Annotated[
 
 
 @router.post("/plans/links/{link_id}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-def decide(link_id: int, database: DatabaseDep, user: OfficeUser, decision: Annotated[str, Form()]):
+def decide(
+    link_id: RowId, database: DatabaseDep, user: OfficeUser, decision: Annotated[str, Form()]
+):
     if decision not in ("confirm", "reject"):
         raise InputError(f"decision {decision!r} is not confirm or reject")
     with database.write(actor_of(user)) as session:
@@ -368,7 +373,7 @@ def api_plans(session: SessionDep, user: OptionalUser) -> list[dict]:
 
 
 @router.get("/api/plans/{ref}", tags=["plans"])
-def api_plan(ref: str, session: SessionDep, user: OptionalUser, version: int | None = None) -> dict:
+def api_plan(ref: str, session: SessionDep, user: OptionalUser, version: RowIdQuery = None) -> dict:
     """One plan version with its nodes, targets and problems (the review page's data)."""
     plan, row = plan_service.readable_version(session, user, ref, version)
     return plan_view_data(session, plan, row)

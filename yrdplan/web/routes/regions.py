@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
@@ -88,7 +90,9 @@ def region_page(
 
 @router.get("/api/regions", tags=["regions"])
 def api_regions(
-    session: SessionDep, level: str | None = None, group: str | None = None
+    session: SessionDep,
+    level: Literal["region", "province", "city", "county"] | None = None,
+    group: str | None = None,
 ) -> list[dict]:
     """Current regions, optionally of one level (province, city, county) or one group."""
     return [r.to_public() for r in region_repo.list_regions(session, level=level, group=group)]

@@ -22,6 +22,7 @@ from yrdplan.web.deps import (
     DatabaseDep,
     OfficeUser,
     OptionalUser,
+    RowId,
     SessionDep,
     actor_of,
     queue_cookie,
@@ -185,7 +186,7 @@ def watch_page(request: Request, session: SessionDep, user: CurrentUser, plan: s
 # --- one task ---------------------------------------------------------------------------------
 
 
-def _task_page(request, session, user, task_id: int, *, status_code=200, form=None, error=None):
+def _task_page(request, session, user, task_id: RowId, *, status_code=200, form=None, error=None):
     data = task_detail.task_detail(session, user, task_id)
     extra = {
         **delivery_pages.detail_extras(session, user, data),
@@ -197,7 +198,7 @@ def _task_page(request, session, user, task_id: int, *, status_code=200, form=No
 
 
 @router.get("/tasks/{task_id}")
-def task_page(task_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def task_page(task_id: RowId, request: Request, session: SessionDep, user: CurrentUser):
     return _task_page(request, session, user, task_id)
 
 
@@ -228,7 +229,7 @@ def _assignment_from_form(form) -> task_service.TaskUpdate:
 
 
 @router.post("/tasks/{task_id}", dependencies=[Depends(verify_csrf)])
-async def task_assign(task_id: int, request: Request, database: DatabaseDep, user: OfficeUser):
+async def task_assign(task_id: RowId, request: Request, database: DatabaseDep, user: OfficeUser):
     form = await request.form()
     try:
         change = _assignment_from_form(form)
@@ -252,7 +253,7 @@ async def task_assign(task_id: int, request: Request, database: DatabaseDep, use
 
 @router.post("/tasks/{task_id}/subtasks", dependencies=[Depends(verify_csrf)])
 def task_split(
-    task_id: int,
+    task_id: RowId,
     request: Request,
     database: DatabaseDep,
     user: OfficeUser,

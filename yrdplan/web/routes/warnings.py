@@ -3,7 +3,7 @@ units behind it; and the API."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -58,12 +58,14 @@ def api_warnings(
     session: SessionDep,
     database: DatabaseDep,
     level: Annotated[
-        list[str] | None, Query(description="red, orange, yellow, green (default red and orange)")
+        list[Literal["red", "orange", "yellow", "green"]] | None,
+        Query(description="red, orange, yellow, green (default red and orange)"),
     ] = None,
     region: str | None = None,
     indicator: str | None = None,
     basis: Annotated[
-        str, Query(description="target (rows with a target, the default), trend or all")
+        Literal["target", "trend", "all"],
+        Query(description="target (rows with a target, the default), trend or all"),
     ] = "target",
 ) -> dict:
     """Warnings with the tasks serving each indicator and their lead and supporting units."""
