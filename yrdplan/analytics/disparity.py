@@ -463,7 +463,7 @@ def decompose_nested(
         betweens.append(float(parts["between"][0]))
         total = float(parts["total"][0])
         previous = codes
-    components = [betweens[0]] + [b - a for a, b in zip(betweens, betweens[1:])]
+    components = [betweens[0]] + [b - a for a, b in zip(betweens[:-1], betweens[1:], strict=True)]
     components.append(total - betweens[-1])
     labels_out = [f"between {names[0]}"]
     labels_out += [f"between {names[i]} within {names[i - 1]}" for i in range(1, len(names))]
