@@ -39,6 +39,7 @@ from yrdplan.services.regional_data import (
     default_weight,
     finite_or_none,
     group_labels,
+    indicators_with_data,
     load_panel,
     period_column,
     period_key,
@@ -388,6 +389,14 @@ def _remembered(session: Session, args: tuple, compute) -> dict:
 
 
 def _data_state(session: Session) -> str:
+    # One look per session (a page's request): the data cannot change under a read session's
+    # feet in a way this page would need to see twice.
+    if "regional_state" not in session.info:
+        session.info["regional_state"] = _read_data_state(session)
+    return session.info["regional_state"]
+
+
+def _read_data_state(session: Session) -> str:
     from sqlalchemy import func, select
 
     from yrdplan.store.schema import RegionGroupMember
@@ -582,6 +591,11 @@ def _benchmark_of(
         "excluded": [e for e in excluded if e["code"] in subject_codes or e["code"] in peer_codes],
         "simulated": panel.simulated,
     }
+
+
+def indicators_with_data_cached(session: Session) -> list:
+    """:func:`~yrdplan.services.regional_data.indicators_with_data`, kept per data state."""
+    return _remembered(session, ("indicators_with_data",), lambda: indicators_with_data(session))
 
 
 def league_table(source: Database | Session, build_id: int | None = None) -> dict | None:

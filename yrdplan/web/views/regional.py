@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError
 from yrdplan.reports.maps import MapArea, render_svg_map
-from yrdplan.services import index_builds, regional_data
+from yrdplan.services import index_builds
 from yrdplan.services import regional as service
 from yrdplan.store.repos import regions as region_repo
 
@@ -124,7 +124,7 @@ class DisparityPagePublic(BaseModel):
 def _choices(session: Session) -> list[IndicatorChoice]:
     return [
         IndicatorChoice(code=i.code, name=i.name, name_en=i.name_en, unit=i.unit)
-        for i in regional_data.indicators_with_data(session)
+        for i in service.indicators_with_data_cached(session)
         if i.direction in ("higher", "lower")
     ]
 
