@@ -106,7 +106,13 @@ def check_weights(weights: ArrayLike | None, shape: tuple[int, ...]) -> np.ndarr
 
 
 def encode_groups(groups: Sequence, n: int, name: str = "groups") -> tuple[np.ndarray, list]:
-    """Group labels as integer codes 0..k-1 and the labels in first-seen order."""
+    """Group labels as integer codes 0..k-1 and the labels (first-seen order; sorted for an
+    integer array, whose codes come from one ``numpy.unique``)."""
+    if isinstance(groups, np.ndarray) and groups.dtype.kind in "iu":
+        if len(groups) != n:
+            raise ValueError(f"{name}: expected {n} labels (one per region), got {len(groups)}")
+        labels, codes = np.unique(groups, return_inverse=True)
+        return codes.astype(np.int64).ravel(), labels.tolist()
     labels = list(groups)
     if len(labels) != n:
         raise ValueError(f"{name}: expected {n} labels (one per region), got {len(labels)}")
