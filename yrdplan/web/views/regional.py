@@ -204,7 +204,27 @@ def disparity_page(
 
 
 def relative_map_svg(session: Session, cells: list[MapCell], indicator: str) -> str:
-    """The 41 cities coloured by their value relative to the mean (the map of the page)."""
+    """The 41 cities coloured by their value relative to the mean (the map of the page).
+
+    Drawing 41 outlines costs more than the rest of the page, so a map is kept, per process,
+    under what it shows (the cells' colours and tooltips); outlines change only when the
+    boundary package is reloaded, which restarts the app."""
+    key = (
+        str(session.get_bind().url),
+        indicator,
+        tuple((c.code, c.bin, c.relative) for c in cells),
+    )
+    if key not in _MAPS:
+        if len(_MAPS) >= 32:
+            _MAPS.pop(next(iter(_MAPS)))
+        _MAPS[key] = _draw_map(session, cells, indicator)
+    return _MAPS[key]
+
+
+_MAPS: dict[tuple, str] = {}
+
+
+def _draw_map(session: Session, cells: list[MapCell], indicator: str) -> str:
     by_code = {c.code: c for c in cells}
     areas = []
     for code, name, geometry in region_repo.outlines(session, "city"):
