@@ -267,7 +267,8 @@ def compute_build(session: Session, config: IndexConfig) -> dict:
         {
             "code": p.code,
             "name": p.name,
-            "reason": f"{int(np.isnan(x[i]).sum())} of {len(codes)} values missing",
+            "reason": "too_many_missing",
+            "detail": f"{int(np.isnan(x[i]).sum())} of {len(codes)} values missing",
         }
         for i, p in enumerate(places)
         if not keep[i]

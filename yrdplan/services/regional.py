@@ -268,7 +268,12 @@ def panel_convergence(
         keep &= np.isfinite(column)
         cov_values.append(column)
     excluded = [
-        {"code": p.code, "name": p.name, "reason": f"no positive value in {start} and {end}"}
+        {
+            "code": p.code,
+            "name": p.name,
+            "reason": "not_positive",
+            "detail": f"no positive value in {start} and {end}",
+        }
         for p, k in zip(places, keep, strict=True)
         if not k
     ]

@@ -596,6 +596,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reg.bm.top_quartile": ("前25%门槛", "Top-quartile line"),
     "reg.bm.peer_best": ("标杆组最优", "Peers' best"),
     "reg.bm.chart": ("与最优的差距", "Gap to the best"),
+    "reg.reason.no_value": ("无数据", "no value"),
+    "reg.reason.no_weight": ("无权重数据", "no weight"),
+    "reg.reason.not_positive": ("数值非正", "value not positive"),
+    "reg.reason.too_many_missing": ("缺失过半", "over half missing"),
+    "reg.rest": ("其他", "The rest"),
     "reg.bm.note": (
         "差距按指标方向计算，0 表示已达到；名次为在全部比较地区中的位次，名次变化为正表示上升。",
         "Gaps follow the indicator's direction; 0 means already there. Ranks are among all regions compared; a positive change is a move up.",

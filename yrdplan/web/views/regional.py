@@ -80,7 +80,7 @@ class MeasuresPublic(BaseModel):
 class ExcludedPublic(BaseModel):
     code: str
     name: str
-    reason: str
+    reason: str  # no_value, no_weight, not_positive, too_many_missing
 
 
 class ConvergencePublic(BaseModel):
