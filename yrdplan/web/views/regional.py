@@ -14,11 +14,11 @@ from yrdplan.services import index_builds
 from yrdplan.services import regional as service
 from yrdplan.store.repos import regions as region_repo
 
-#: Groupings the disparity page offers: code -> the ``by`` argument.
+#: Groupings the disparity page offers: code -> (the ``by`` argument, default regions).
 GROUPINGS = {
-    "province": "province",
-    "jiangsu": "sunan,suzhong,subei",
-    "central": "central",
+    "province": ("province", None),
+    "jiangsu": ("sunan,suzhong,subei", "320000"),  # Jiangsu's 13 cities
+    "central": ("central", None),
 }
 #: Bins of a city's value relative to the (weighted) mean, and their colours (low → high).
 RELATIVE_EDGES = (0.6, 0.8, 1.0, 1.25, 1.6)
@@ -143,11 +143,12 @@ def disparity_page(
     """Disparity of ``indicator`` over time across the cities, its decomposition and a map."""
     if grouping not in GROUPINGS:
         raise InputError(f"grouping {grouping!r} is not one of {', '.join(GROUPINGS)}")
+    by, default_regions = GROUPINGS[grouping]
     over = service.disparity_over_time(
         session,
         indicator,
-        regions=regions,
-        by=GROUPINGS[grouping],
+        regions=regions or default_regions,
+        by=by,
         weight="default" if weighted else None,
     )
     latest = over["latest"]
