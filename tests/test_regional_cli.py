@@ -250,3 +250,10 @@ def test_benchmark_at_county_level(database, default_url):
     assert [r["gap_best"] for r in out["rows"]] == [5.0, 11.0, 17.0]
     assert [r["rank"] for r in out["rows"]] == [3, 4, 5]
     assert len(out["excluded"]) == 104 - 3 + 90 - 2  # every county without a value, listed
+
+
+def test_a_period_that_cannot_be_measured_is_reported(database):
+    over = regional.disparity_over_time(database, "GDP_GROWTH")  # 2020: negative growth rates
+    assert "2020" not in [p["period"] for p in over["periods"]]
+    assert [s["period"] for s in over["skipped"]] == ["2020"]
+    assert "negative value" in over["skipped"][0]["detail"]

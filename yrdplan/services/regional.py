@@ -362,7 +362,8 @@ def disparity_over_time(
         (slope of the CV per year and its standard error); ``convergence`` (absolute β from
         the first to the latest period: ``from``, ``to``, ``n``, ``beta``, ``beta_se``,
         ``half_life``; None when the values are not all positive); ``values`` (each region's
-        latest value); ``weight``; ``simulated``.
+        latest value); ``skipped`` (periods that cannot be measured — fewer than two regions,
+        negative values, all zero — with the reason); ``weight``; ``simulated``.
     """
     if isinstance(source, Database):
         with source.read() as session:
@@ -424,16 +425,16 @@ def _disparity_over_time(
     panel = load_panel(session, indicator, places, weight=weight)
     labels_all, _ = group_labels(session, places, by)
     rows = []
+    skipped = []  # periods that cannot be measured, with the reason: never silently
     for period in panel.periods:
         y, w, keep, _ = period_column(panel, period)
-        if keep.sum() < 2 or (y[keep] < 0).any():
-            continue
         yk, wk = y[keep], (None if w is None else w[keep])
         try:
             d = disp.disparity(yk, wk)
             parts = disp.decompose(yk, [g for g, k in zip(labels_all, keep, strict=True) if k], wk)
-        except ValueError:
-            continue  # a period that cannot be measured (all zero) is left out of the series
+        except ValueError as err:
+            skipped.append({"period": period, "detail": str(err)})
+            continue
         rows.append(
             {
                 "period": period,
@@ -482,6 +483,7 @@ def _disparity_over_time(
         if beta is None
         else {k: beta[k] for k in ("from", "to", "n", "beta", "beta_se", "half_life")},
         "values": values,
+        "skipped": skipped,
         "simulated": panel.simulated,
     }
 

@@ -603,6 +603,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reg.reason.too_many_missing": ("缺失过半", "over half missing"),
     "reg.rest": ("其他", "The rest"),
     "reg.regions": ("地区范围", "Regions"),
+    "reg.skipped": (
+        "无法计算差距的年份（少于两个地区、含负值或全为零）",
+        "Periods that cannot be measured (fewer than two regions, negative values or all zero)",
+    ),
     "reg.bm.note": (
         "差距按指标方向计算，0 表示已达到；名次为在全部比较地区中的位次，名次变化为正表示上升。",
         "Gaps follow the indicator's direction; 0 means already there. Ranks are among all regions compared; a positive change is a move up.",

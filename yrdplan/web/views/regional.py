@@ -118,6 +118,7 @@ class DisparityPagePublic(BaseModel):
     convergence: ConvergencePublic | None
     map: list[MapCell]
     excluded: list[ExcludedPublic]
+    skipped_periods: list[str]  # periods with data that no measure can use (e.g. negative values)
     simulated: bool
 
 
@@ -200,6 +201,7 @@ def disparity_page(
         convergence=convergence,
         map=cells,
         excluded=[ExcludedPublic(**e) for e in (latest or {}).get("excluded", [])],
+        skipped_periods=[row["period"] for row in over["skipped"]],
         simulated=over["simulated"],
     )
 
