@@ -393,16 +393,33 @@ def disparity_table(
 
 
 def _betweens(y: np.ndarray, p: np.ndarray, partitions: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """Between-group Theil T and L of each partition (codes 0..k-1, every group present)."""
+    """Between-group Theil T and L of nested partitions (coarsest first; codes 0..k-1).
+
+    The sums of the finest groups take one pass over the data (rows sorted by group, one
+    ``reduceat``); each coarser level sums those few rows again.
+    """
     py = p * y
     mu = py.sum(axis=0)
+    finest = partitions[-1]
+    order = np.argsort(finest, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(finest[order]) != 0])
+    fine_p = np.add.reduceat(p[order], starts, axis=0)  # (k, 1) or (k, m)
+    fine_py = np.add.reduceat(py[order], starts, axis=0)
     out_t, out_l = [], []
-    for codes in partitions:
-        # Rows sorted by group, then one reduceat: group sums in a single pass over the data.
-        order = np.argsort(codes, kind="stable")
-        starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
-        pg = np.add.reduceat(p[order], starts, axis=0)  # (k, 1) or (k, m)
-        rel = np.add.reduceat(py[order], starts, axis=0) / pg / mu
+    for depth, codes in enumerate(partitions):
+        sorted_codes = codes[order]
+        up = sorted_codes[starts]  # each finest group's code at this level
+        if not np.array_equal(sorted_codes, np.repeat(up, np.diff(np.r_[starts, len(codes)]))):
+            raise ValueError(
+                f"levels[{depth}]: a group of the finest level spans two of its groups; "
+                "partitions must nest"
+            )
+        k = int(codes.max()) + 1
+        pg = np.zeros((k, fine_p.shape[1]))
+        np.add.at(pg, up, fine_p)
+        sums = np.zeros((k, fine_py.shape[1]))
+        np.add.at(sums, up, fine_py)
+        rel = sums / pg / mu
         with np.errstate(divide="ignore", invalid="ignore"):
             ln_rel = np.log(rel)
         out_t.append((pg * rel * np.where(rel > 0, ln_rel, 0.0)).sum(axis=0))
