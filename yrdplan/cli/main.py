@@ -14,6 +14,7 @@ from yrdplan.cli import (
     indicators,
     monitor,
     plan,
+    regional,
     regions,
     setup,
     tasks,
@@ -43,6 +44,10 @@ app.add_typer(units.app, name="units")  # delivery tracking
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(cycles.app, name="cycles")
 app.command("completion")(tasks.completion_command)
+app.command("disparity")(regional.disparity)  # regional coordination
+app.command("convergence")(regional.convergence)
+app.command("benchmark")(regional.benchmark)
+app.add_typer(regional.app, name="index")
 
 
 def _print_version(value: bool) -> None:
