@@ -28,11 +28,23 @@ ROLE_ACCOUNTS = {
     "admin": "admin",
 }
 PLAN = "nj-implementation-2020"
-PARAM = re.compile(r"\{(\w+)\}")
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def _an_index_build(database) -> int:
+    from yrdplan.domain.people import SYSTEM_CALLER
+    from yrdplan.services.index_builds import build_index, demo_config_text, list_builds
+
+    with database.read() as session:
+        builds = list_builds(session)
+    if builds:
+        return builds[0]["id"]
+    return build_index(database, demo_config_text(), SYSTEM_CALLER)["build"]["id"]
 
 
 def path_values(database) -> dict[str, str]:
     """Ids that exist and belong to the reporter's unit, so a 404 means 'hidden', not 'absent'."""
+    build_id = _an_index_build(database)
     with database.write() as session:
         unit = session.scalar(select(Unit).where(Unit.code == "nj-kjj"))
         report = session.scalar(
@@ -66,6 +78,7 @@ def path_values(database) -> dict[str, str]:
             "number": "1",
             "node_id": str(node),
             "link_id": "1",
+            "build_id": str(build_id),
             "username": "nj_fgw",  # a user none of the walkers is
         }
 

@@ -30,6 +30,10 @@ POST   /api/cycles/{cycle_id}/close                     L F F F R R
 GET    /api/cycles/{cycle_id}/completeness              L R R R R R
 GET    /api/delivery/watch                              L R R R R R
 GET    /api/docs                                        R R R R R R
+GET    /api/index/builds                                R R R R R R
+POST   /api/index/builds                                L R R R R R
+GET    /api/index/builds/latest                         R R R R R R
+GET    /api/index/builds/{build_id}                     R R R R R R
 GET    /api/indicators                                  R R R R R R
 GET    /api/indicators/{code}                           R R R R R R
 GET    /api/me                                          L R R R R R
@@ -39,6 +43,9 @@ POST   /api/observations                                L R R R R R
 GET    /api/openapi.json                                R R R R R R
 GET    /api/plans                                       R R R R R R
 GET    /api/plans/{ref}                                 R R R R R R
+GET    /api/regional/benchmark                          R R R R R R
+GET    /api/regional/convergence                        R R R R R R
+GET    /api/regional/disparity                          R R R R R R
 GET    /api/regions                                     R R R R R R
 GET    /api/regions/groups                              R R R R R R
 GET    /api/reports                                     L R R R R R
@@ -52,9 +59,9 @@ GET    /api/targets                                     R R R R R R
 GET    /api/tasks                                       L R R R R R
 GET    /api/tasks/checklist                             L R R R R R
 POST   /api/tasks/checklist                             L F F F R R
-GET    /api/tasks/{task_id}                             L R R R R R
-PATCH  /api/tasks/{task_id}                             L F F F R R
-POST   /api/tasks/{task_id}/subtasks                    L F F F R R
+GET    /api/tasks/{task_id:int}                             L R R R R R
+PATCH  /api/tasks/{task_id:int}                             L F F F R R
+POST   /api/tasks/{task_id:int}/subtasks                    L F F F R R
 GET    /api/units                                       L R R R R R
 DELETE /api/users/{username}/sessions                   L F F F F R
 GET    /api/users/{username}/sessions                   L F F F F R
@@ -78,6 +85,10 @@ GET    /plans/{ref}/links                               R R R R R R
 POST   /plans/{ref}/links/suggest                       L F F F R R
 GET    /plans/{ref}/versions/{number}                   R R R R R R
 POST   /plans/{ref}/versions/{number}/confirm           L F F F R R
+GET    /regional                                        R R R R R R
+GET    /regional/benchmark                              R R R R R R
+GET    /regional/index                                  R R R R R R
+POST   /regional/index/build                            L F F F R R
 GET    /regions                                         R R R R R R
 GET    /regions/{code}                                  R R R R R R
 GET    /tasks                                           L R R R R R

@@ -32,7 +32,8 @@ from yrdplan.analytics.composite_index import (
 )
 from yrdplan.analytics.uncertainty import MonteCarloOptions, drop_one, rank_intervals
 from yrdplan.domain.people import UserInfo
-from yrdplan.errors import InputError, NotFoundError, PermissionDenied
+from yrdplan.errors import InputError, NotFoundError
+from yrdplan.services.callers import actor_of, require_manager, user_id_of
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.database import Database
 from yrdplan.services.monitor import MonitorOptions, load_series
@@ -226,9 +227,8 @@ def read_config_file(path: str | Path) -> str:
         raise InputError(f"{path}: not UTF-8 text") from err
 
 
-def _require_builder(user: UserInfo) -> None:
-    if not user.can_manage:
-        raise PermissionDenied("only the office or an admin may build the integration index")
+def _require_builder(user: UserInfo | None) -> UserInfo:
+    return require_manager(user, "build the integration index")
 
 
 def _matrix(book, places, codes, period) -> tuple[np.ndarray, bool]:
@@ -358,17 +358,15 @@ def build_index(
     InputError
         The config is wrong (file and field named) or the data cannot make an index.
     """
-    _require_builder(user)
-    from yrdplan.store.audit import Actor
-
-    with database.write(Actor(user.id or None, user.username)) as session:
+    user = _require_builder(user)
+    with database.write(actor_of(user)) as session:
         config = parse_config(config_text, where, stored_indicators(session))
         computed = compute_build(session, config)
         vintages = indicator_repo.vintages(session)
         row = IndexBuild(
             name=config.name,
             created_at=utcnow(),
-            created_by=user.id or None,
+            created_by=user_id_of(user),
             period=config.period,
             regions=config.regions,
             config=_config_json(config),
