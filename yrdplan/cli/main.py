@@ -8,6 +8,7 @@ import typer
 
 from yrdplan import __version__
 from yrdplan.cli import (
+    benefit,
     cycles,
     data,
     db,
@@ -43,6 +44,7 @@ app.add_typer(units.app, name="units")  # delivery tracking
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(cycles.app, name="cycles")
 app.command("completion")(tasks.completion_command)
+app.add_typer(benefit.app, name="benefit")  # benefit sharing and compensation
 
 
 def _print_version(value: bool) -> None:
