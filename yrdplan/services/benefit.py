@@ -37,7 +37,7 @@ from yrdplan.services.benefit_rules import (
     net_by_party,
 )
 from yrdplan.services.catalogue import stored_indicators
-from yrdplan.services.indicator_data import ImportFailed, ImportReport
+from yrdplan.services.indicator_data import ImportFailed, ImportReport, import_indicators
 from yrdplan.store.repos import benefit as repo
 from yrdplan.store.repos import indicators as indicator_repo
 from yrdplan.store.repos import regions as region_repo
@@ -94,6 +94,12 @@ def import_sites(session: Session, user: UserInfo, path: Path) -> ImportReport:
     return ImportReport(file=path.name, kind="sites", read=len(sites), added=added,
                         revised=updated, unchanged=len(sites) - added - updated,
                         problems=problems)  # fmt: skip
+
+
+def import_catalogue(session: Session, user: UserInfo, path: Path) -> ImportReport:
+    """Add the indicators agreements read (pollutants, fiscal factors) to the catalogue."""
+    _require_manager(user, "add indicators")
+    return import_indicators(session, path)
 
 
 def _steward_sites(session: Session, user: UserInfo) -> set[str]:

@@ -3,6 +3,7 @@
 from yrdplan.web.routes import (
     audit,
     auth,
+    benefit,
     cycles,
     delivery_api,
     home,
@@ -24,3 +25,4 @@ ROUTERS = [
 ]
 # delivery tracking; cycles before tasks, so /tasks/mine is not read as /tasks/{task_id}
 ROUTERS += [cycles.router, tasks.router, delivery_api.router]
+ROUTERS += [benefit.router]  # benefit sharing and compensation
