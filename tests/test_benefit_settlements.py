@@ -231,6 +231,11 @@ def test_what_if_changes_nothing(loaded):
     assert answer["what_if"]["detail"]["p"] == pytest.approx(1.027552, abs=1e-6)
     assert answer["what_if"]["transfers"][0]["amount"] == pytest.approx(1551.05, abs=0.01)
     assert answer["base"]["transfers"][0]["amount"] == 6000
+    sources = {
+        r["indicator"]: r["source"] for r in answer["what_if"]["inputs"] if r["kind"] == "parameter"
+    }
+    assert sources["k0"] == sources["bands"] == "what-if"
+    assert sources["baselines"] == "agreement xinanjiang-jiekou v1"
     assert answer["delta"][HUANGSHAN] == pytest.approx(-6000 - 1551.049, abs=0.01)
     assert [s["transfers"][0]["amount"] for s in stored] == [6000]
     with pytest.raises(InputError, match="parameter"):

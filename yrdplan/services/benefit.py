@@ -560,6 +560,10 @@ def what_if(
     spec = _spec(session, agreement)
     base = _compute(session, agreement, year, spec=spec)
     changed = _compute(session, agreement, year, spec=apply_overrides(spec, overrides))
+    touched = {path.split(".")[0] for path in overrides}
+    for row in changed["inputs"]:
+        if row["kind"] == "parameter" and row["indicator"] in touched:
+            row["source"] = "what-if"  # not the agreement's term: say so beside the value
     before, after = net_by_party(base), net_by_party(changed)
     return {
         "agreement": code,
@@ -574,6 +578,13 @@ def what_if(
 def party_names(session: Session) -> dict[str, str]:
     """Region code → name, for printing parties."""
     return region_repo.region_names(session, include_history=True)
+
+
+def place_names(session: Session) -> dict[str, str]:
+    """Region and site code → name, for the places a settlement reads."""
+    names = party_names(session)
+    names.update({site.code: site.name for site in repo.list_sites(session)})
+    return names
 
 
 def get_settlement_id(session: Session, code: str, period: str, kind: str = "settlement") -> int:

@@ -22,7 +22,7 @@ def statement_data(session: Session, user: UserInfo, settlement_id: int) -> dict
     row = repo.get_settlement(session, settlement_id)
     agreement = session.get(Agreement, row.agreement_id)
     version = repo.agreement_version(session, agreement.id, row.agreement_version)
-    names = benefit.party_names(session)
+    names = benefit.place_names(session)
     spec = version.spec
     return detail | {
         "spec": spec,

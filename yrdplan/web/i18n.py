@@ -625,6 +625,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b.capped": ("已封顶", "capped"),
     "b.missing_inputs": ("缺少以下输入，本期未计算金额：", "Missing inputs; no amount computed:"),
     "b.unit": ("单位", "Unit"),
+    "b.simulated_note": (
+        "本页含演示数据（来源 simulated）：示例数值为虚构，不是监测或统计数据，不得用于实际结算。",
+        "This page holds demo data (source 'simulated'): invented example values, not measurements or statistics; never settle on them.",
+    ),
 }
 
 

@@ -110,7 +110,7 @@ class SettlementPublic(SettlementRowPublic):
 
 def _names(session: Session, codes: set[str]) -> dict[str, str]:
     """Names of just the regions a page mentions."""
-    every = benefit.party_names(session)
+    every = benefit.place_names(session)
     return {code: every[code] for code in sorted(codes) if code in every}
 
 

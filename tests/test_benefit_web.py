@@ -1,0 +1,84 @@
+"""The benefit-sharing pages and API: JSON twins, the OpenAPI schema, roles, the flow over HTTP."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from web_helpers import csrf_of, login
+
+from yrdplan.services import benefit
+from yrdplan.store.audit import Actor
+from yrdplan.store.repos import users as user_repo
+
+
+def load_example(database, tmp_path):
+    with database.read() as session:
+        office = user_repo.to_info(session, user_repo.find_user(session, "office"))
+    steps = [
+        (benefit.import_catalogue, "benefit_indicators.csv"),
+        (benefit.import_sites, "benefit_sites.csv"),
+        (benefit.import_site_observations, "benefit_xinanjiang_2022_2024.csv"),
+        (benefit.import_agreement, "benefit_xinanjiang.toml"),
+    ]
+    for function, name in steps:
+        path = tmp_path / name
+        path.write_bytes((resources.files("yrdplan.data") / name).read_bytes())
+        with database.write(Actor(office.id, office.username)) as session:
+            function(session, office, path)
+
+
+def test_pages_need_a_login(client):
+    assert client.get("/benefit", follow_redirects=False).status_code in (302, 303)
+    assert client.get("/api/benefit/agreements").status_code == 401
+
+
+def test_flow_over_the_api_and_json_twins(client, database, tmp_path):
+    load_example(database, tmp_path)
+    login(client, "office")
+    token = csrf_of(client)
+    answer = client.post(
+        "/api/benefit/agreements/xinanjiang-jiekou/settle",
+        json={"periods": ["2023"]},
+        headers={"X-CSRF-Token": token},
+    )
+    assert answer.status_code == 200, answer.text
+    (outcome,) = answer.json()
+    assert outcome["transfers"][0]["payer"] == "341000"  # the upstream pays in 2023
+    settlement = outcome["settlement_id"]
+    page = client.get(f"/benefit/settlements/{settlement}?format=json").json()
+    assert page["status"] == "draft" and page["can_manage"] is True
+    assert page["names"]["XAJ-JIEKOU"] == "新安江街口断面"
+    assert page["result"]["detail"]["payer_role"] == "upstream"
+    step = client.post(
+        f"/api/benefit/settlements/{settlement}/confirm", headers={"X-CSRF-Token": token}
+    )
+    assert step.json() == {"id": settlement, "status": "confirmed"}
+    listed = client.get("/api/benefit/settlements?agreement=xinanjiang-jiekou").json()
+    assert [(s["period"], s["status"]) for s in listed] == [("2023", "confirmed")]
+    index = client.get("/benefit?format=json").json()
+    assert index["agreements"][0]["parties"][0]["name"] == "黄山市"
+    what_if = client.get(
+        "/benefit/agreements/xinanjiang-jiekou/what-if?period=2023&set=k0%3D0.7&format=json"
+    ).json()
+    assert what_if["what_if"]["transfers"][0]["payer"] == "330100"
+    statement = client.get(f"/benefit/settlements/{settlement}/statement.xlsx?party=330100")
+    assert statement.status_code == 200 and statement.content[:2] == b"PK"
+    schema = client.get("/api/openapi.json").json()["paths"]
+    assert "/benefit/settlements/{settlement_id}" in schema
+    assert "/api/benefit/agreements/{code}/settle" in schema
+
+
+def test_a_viewer_reads_but_cannot_settle(client, database, tmp_path):
+    load_example(database, tmp_path)
+    login(client, "viewer")
+    assert (
+        client.get("/benefit/agreements/xinanjiang-jiekou?format=json").json()["can_manage"]
+        is False
+    )
+    refused = client.post(
+        "/api/benefit/agreements/xinanjiang-jiekou/settle",
+        json={},
+        headers={"X-CSRF-Token": csrf_of(client)},
+    )
+    assert refused.status_code == 403
+    assert client.get("/api/benefit/settlements").json() == []
