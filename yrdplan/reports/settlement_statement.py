@@ -11,6 +11,8 @@ section. Every input row carries its source and vintage, so each number can be t
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +76,26 @@ def _value(value: Any) -> Any:
     return value
 
 
+def _source(text: str) -> str:
+    """A parameter's source in Chinese: ``agreement CODE vN`` → 协议 CODE 第N版."""
+    match = re.fullmatch(r"agreement (\S+) v(\d+)", text)
+    if match:
+        return f"协议 {match.group(1)} 第{match.group(2)}版"
+    return "情景测算" if text == "what-if" else text
+
+
+def _leaves(name: str, value: Any) -> list[tuple[str, Any]]:
+    """A parameter as rows: a table per key (``baselines.TP``), a list per item (``bands.1``)."""
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(f"{name}.{key}", item)]
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return [
+            (f"{name}.{index}", "，".join(f"{k}={_value(v)}" for k, v in item.items()))
+            for index, item in enumerate(value)
+        ]
+    return [(name, _value(value))]
+
+
 def build_statement(data: dict[str, Any], *, party: str | None = None) -> Statement:
     """The statement of one settlement, or of one party's share of it (``party``)."""
     result = data["result"]
@@ -112,14 +134,20 @@ def build_statement(data: dict[str, Any], *, party: str | None = None) -> Statem
     inputs = Section(
         "输入数据", ["序号", "类别", "地点", "指标/参数", "时期", "数值", "来源", "版本"]
     )
-    for number, row in enumerate(result.get("inputs", []), start=1):
+    number = 0
+    for row in result.get("inputs", []):
         if party and row.get("place_kind") == "region" and row.get("place") != party:
             continue
         kind = "观测值" if row["kind"] == "observation" else "协议参数"
         place = names.get(row.get("place", ""), row.get("place", ""))
-        value = "缺失" if row.get("value") is None else _value(row["value"])
-        inputs.rows.append([number, kind, place, row.get("indicator", ""), row.get("period", ""),
-                            value, row.get("source", ""), row.get("vintage", "")])  # fmt: skip
+        if row.get("value") is None:
+            leaves = [(row.get("indicator", ""), "缺失")]
+        else:
+            leaves = _leaves(row.get("indicator", ""), row["value"])
+        for name, value in leaves:
+            number += 1
+            inputs.rows.append([number, kind, place, name, row.get("period", ""), value,
+                                _source(row.get("source", "")), row.get("vintage", "")])  # fmt: skip
     steps = Section("计算过程", ["步骤", "对象", "算式", "结果"])
     for row in result.get("steps", []):
         subject = names.get(row["subject"], PAYER_ZH.get(row["subject"], row["subject"]))
@@ -243,6 +271,37 @@ def _repeat_header(row) -> None:
     properties.append(element)
 
 
+_TEXT_WIDTH_CM = 15.6  # A4 (21 cm) less the 2.8 + 2.6 cm margins
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes: a Chinese character two, anything else one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _column_widths(part: Section) -> list:
+    """Column widths as an HTML table's automatic layout: each column gets at least its header
+    or a short word, and the rest of the line in proportion to how much more its text wants."""
+    from docx.shared import Cm
+
+    half = 0.21  # cm per half-width character at 10.5 pt, with room for wide Latin glyphs
+    padding = 0.5  # cell margins
+    widest = [_display_width(str(h)) for h in part.header]
+    for values in part.rows:
+        for column, value in enumerate(values):
+            widest[column] = max(widest[column], _display_width(str(value)))
+    headers = [_display_width(str(h)) for h in part.header]
+    least = [min(w, max(h, 8)) * half + padding for w, h in zip(widest, headers, strict=True)]
+    wanted = [min(w, 40) * half + padding for w in widest]
+    if sum(wanted) <= _TEXT_WIDTH_CM:
+        spare = (_TEXT_WIDTH_CM - sum(wanted)) / len(wanted)
+        return [Cm(w + spare) for w in wanted]
+    room = max(_TEXT_WIDTH_CM - sum(least), 0.0)
+    more = [w - m for w, m in zip(wanted, least, strict=True)]
+    total = sum(more) or 1.0
+    return [Cm(m + room * x / total) for m, x in zip(least, more, strict=True)]
+
+
 def statement_docx(statement: Statement) -> bytes:
     """The statement as a .docx in the layout of an official document."""
     from docx import Document
@@ -277,6 +336,8 @@ def statement_docx(statement: Statement) -> bytes:
             continue
         table = document.add_table(rows=1, cols=len(part.header))
         table.style = "Table Grid"
+        table.autofit = False
+        widths = _column_widths(part)
         _repeat_header(table.rows[0])
         for cell, text in zip(table.rows[0].cells, part.header, strict=True):
             cell.text = ""
@@ -290,6 +351,13 @@ def statement_docx(statement: Statement) -> bytes:
                     _BODY_FONT,
                     10.5,
                 )
+        # Word reads the cells' widths, LibreOffice the grid's: set both.
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
+        for table_row in table.rows:
+            for cell, width in zip(table_row.cells, widths, strict=True):
+                cell.width = width
+        document.add_paragraph()
     signature = document.add_paragraph()
     signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _font(signature.add_run(statement.office), _BODY_FONT, 16)
