@@ -337,4 +337,9 @@ def test_statements_in_word_and_excel(loaded):
     sheet = workbook[[n for n in workbook.sheetnames if "输入数据" in n][0]]
     header = [c.value for c in sheet[1]]
     assert header[-2:] == ["来源", "版本"]
-    assert sheet.max_row == 1 + 4 + 5  # four concentrations; k0, missing, cap, baselines, bands
+    # four concentrations; k0, missing, cap; four baselines; three bands, one row each
+    assert sheet.max_row == 1 + 4 + 3 + 4 + 3
+    rows = {r[3]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["baselines.TP"][5] == 0.04
+    assert rows["baselines.TP"][6] == "协议 xinanjiang-jiekou 第1版"
+    assert rows["bands.2"][5].startswith("payer=upstream")
