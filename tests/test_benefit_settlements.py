@@ -38,33 +38,32 @@ def write(database, who, work):
         return work(session)
 
 
+IMPORTERS = {
+    "benefit_indicators.csv": benefit.import_catalogue,
+    "benefit_sites.csv": benefit.import_sites,
+}
+
+
+def load(database, office, tmp_path, *names):
+    """Import shipped example files as the office would, each by the use case for its kind."""
+    for name in names:
+        path = example(tmp_path, name)
+        with database.write(Actor(office.id, office.username)) as session:
+            if name == "benefit_equalising.csv":  # region observations: the monitoring importer
+                indicator_data.import_observations(session, path, progress=False)
+            elif name.endswith(".toml"):
+                benefit.import_agreement(session, office, path)
+            else:
+                IMPORTERS.get(name, benefit.import_site_observations)(session, office, path)
+
+
 @pytest.fixture
 def loaded(any_default_url, tmp_path):
     """The 新安江 example loaded as a new user would: indicators, sites, data, agreement."""
     database = connect(any_default_url)
     office = user(database, "office")
-    write(
-        database,
-        office,
-        lambda s: benefit.import_catalogue(s, office, example(tmp_path, "benefit_indicators.csv")),
-    )
-    write(
-        database,
-        office,
-        lambda s: benefit.import_sites(s, office, example(tmp_path, "benefit_sites.csv")),
-    )
-    write(
-        database,
-        office,
-        lambda s: benefit.import_site_observations(
-            s, office, example(tmp_path, "benefit_xinanjiang_2022_2024.csv")
-        ),
-    )
-    write(
-        database,
-        office,
-        lambda s: benefit.import_agreement(s, office, example(tmp_path, "benefit_xinanjiang.toml")),
-    )
+    load(database, office, tmp_path, "benefit_indicators.csv", "benefit_sites.csv",
+         "benefit_xinanjiang_2022_2024.csv", "benefit_xinanjiang.toml")  # fmt: skip
     yield database, office
     database.dispose()
 
@@ -246,36 +245,9 @@ def test_what_if_changes_nothing(loaded):
 def test_equalising_and_cost_sharing_examples(any_default_url, tmp_path):
     database = connect(any_default_url)
     office = user(database, "office")
-    write(
-        database,
-        office,
-        lambda s: benefit.import_catalogue(s, office, example(tmp_path, "benefit_indicators.csv")),
-    )
-    write(
-        database,
-        office,
-        lambda s: benefit.import_sites(s, office, example(tmp_path, "benefit_sites.csv")),
-    )
-    write(
-        database,
-        office,
-        lambda s: indicator_data.import_observations(
-            s, example(tmp_path, "benefit_equalising.csv"), progress=False
-        ),
-    )
-    write(
-        database,
-        office,
-        lambda s: benefit.import_site_observations(
-            s, office, example(tmp_path, "benefit_ninghuai.csv")
-        ),
-    )
-    for name in ("benefit_equalising.toml", "benefit_ninghuai.toml"):
-        write(
-            database,
-            office,
-            lambda s, name=name: benefit.import_agreement(s, office, example(tmp_path, name)),
-        )
+    load(database, office, tmp_path, "benefit_indicators.csv", "benefit_sites.csv",
+         "benefit_equalising.csv", "benefit_ninghuai.csv", "benefit_equalising.toml",
+         "benefit_ninghuai.toml")  # fmt: skip
     equalising = write(
         database, office, lambda s: benefit.settle_periods(s, office, "huangshan-equalising")
     )

@@ -23,12 +23,12 @@ from yrdplan.cli.common import (
     print_json,
     print_rows,
 )
+from yrdplan.cli.cycles import AsUser, _user  # the commands that act as a user share these
 from yrdplan.cli.imports import print_report
-from yrdplan.errors import InputError, NotFoundError
+from yrdplan.errors import InputError
 from yrdplan.services import benefit as service
 from yrdplan.services import benefit_statements
 from yrdplan.store.audit import Actor
-from yrdplan.store.repos import users as user_repo
 
 app = typer.Typer(
     help="Benefit sharing and compensation (利益补偿): agreements, site data, settlements.",
@@ -39,7 +39,6 @@ agreements_app = typer.Typer(help="Agreements as data: import (with versions), l
 app.add_typer(sites_app, name="sites")
 app.add_typer(agreements_app, name="agreements")
 
-AsUser = Annotated[str, typer.Option("--as", help="Act as this user (with their rights).")]
 ReaderOption = Annotated[str, typer.Option("--as", help="Read as this user (default admin).")]
 
 #: The example files `yrdplan benefit example` writes (shipped in yrdplan/data).
@@ -53,13 +52,6 @@ EXAMPLE_FILES = (
     "benefit_equalising.toml",
     "benefit_equalising.csv",
 )
-
-
-def _user(session, username: str):
-    row = user_repo.find_user(session, username)
-    if row is None or not row.is_active:
-        raise NotFoundError(f"no active user {username!r}")
-    return user_repo.to_info(session, row)
 
 
 @app.command("example")
@@ -246,28 +238,25 @@ def show(settlement: int, as_user: ReaderOption = "admin", db: DbOption = None) 
         print_json(service.settlement_detail(session, _user(session, as_user), settlement))
 
 
-@app.command("confirm")
-def confirm(settlement: int, as_user: AsUser, db: DbOption = None) -> None:
-    """draft → confirmed (refused when the data changed since the draft was computed)."""
+def _step(settlement: int, as_user: str, db: str | None, step) -> None:
     with open_database(db) as database:
         with database.read() as session:
             user = _user(session, as_user)
         with database.write(Actor(user.id, user.username)) as session:
-            row = service.confirm_settlement(session, user, settlement)
-            status = row.status
+            status = step(session, user, settlement).status
     console.print(f"settlement {settlement}: {status}")
+
+
+@app.command("confirm")
+def confirm(settlement: int, as_user: AsUser, db: DbOption = None) -> None:
+    """draft → confirmed (refused when the data changed since the draft was computed)."""
+    _step(settlement, as_user, db, service.confirm_settlement)
 
 
 @app.command("pay")
 def pay(settlement: int, as_user: AsUser, db: DbOption = None) -> None:
     """confirmed → paid."""
-    with open_database(db) as database:
-        with database.read() as session:
-            user = _user(session, as_user)
-        with database.write(Actor(user.id, user.username)) as session:
-            row = service.mark_paid(session, user, settlement)
-            status = row.status
-    console.print(f"settlement {settlement}: {status}")
+    _step(settlement, as_user, db, service.mark_paid)
 
 
 @app.command("what-if")
