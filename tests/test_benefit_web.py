@@ -82,3 +82,28 @@ def test_a_viewer_reads_but_cannot_settle(client, database, tmp_path):
     )
     assert refused.status_code == 403
     assert client.get("/api/benefit/settlements").json() == []
+
+
+def test_english_pages_and_a_stewards_sites(client, database, tmp_path):
+    load_example(database, tmp_path)
+    login(client, "office")
+    token = csrf_of(client)
+    client.post(
+        "/api/benefit/agreements/xinanjiang-jiekou/settle", json={}, headers={"X-CSRF-Token": token}
+    )
+    client.get("/lang/en")
+    for path in ("/benefit", "/benefit/agreements/xinanjiang-jiekou", "/benefit/settlements/2"):
+        page = client.get(path).text
+        assert "b." not in "".join(part.split("<", 1)[0] for part in page.split(">")), (
+            path
+        )  # no untranslated key left on the page
+    assert "upstream pays downstream" in client.get("/benefit/settlements/2").text
+    # a data steward of 南京 may not load data for the 街口 section (黄山 / 杭州)
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "steward_nj")
+    upload = client.post(
+        "/benefit/import",
+        data={"what": "data", "csrf_token": csrf_of(client)},
+        files={"file": ("x.csv", b"site_code,indicator_code,period,value\nXAJ-JIEKOU,TP,2024,1\n")},
+    )
+    assert upload.status_code == 400 and "not one of your sites" in upload.text

@@ -608,6 +608,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b.ledger": ("逐年台账", "Ledger by year"),
     "b.year": ("年份", "Year"),
     "b.cost": ("投入", "Cost"),
+    "b.park_revenue": ("收入", "Revenue"),
     "b.share": ("分享比例", "Share"),
     "b.contribution": ("分担", "Contribution"),
     "b.received": ("分享", "Received"),
