@@ -332,7 +332,6 @@ def settlement_detail(session: Session, user: UserInfo, settlement_id: int) -> d
         "fingerprint": row.fingerprint,
         "version_reason": version.reason,
         "history": history,
-        "stale": False,
     }
 
 

@@ -146,7 +146,6 @@ def what_if_page(
 
 def settlement_page(session: Session, user: UserInfo, settlement_id: int) -> SettlementPublic:
     detail = benefit.settlement_detail(session, user, settlement_id)
-    detail.pop("stale", None)
     return SettlementPublic(
         **detail,
         names=_names(session, _codes(detail["result"])),
