@@ -71,6 +71,13 @@ def test_new_user_settles_three_years_from_the_command_line(default_url, tmp_pat
     run("benefit", "statement", str(second), "--out", str(out_file), *db)
     text = "\n".join(p.text for p in Document(str(out_file)).paragraphs)
     assert "2023年度结算单" in text
+    summary_file = tmp_path / "summary.docx"
+    run("benefit", "summary", "xinanjiang-jiekou", "--out", str(summary_file), *db)
+    summary = Document(str(summary_file))
+    assert "新安江流域街口断面横向生态补偿协议（示例）结算汇总表" in [
+        p.text for p in summary.paragraphs
+    ]
+    assert len(summary.tables[1].rows) == 1 + 3  # the header and one transfer a year
     sites = json.loads(run("benefit", "sites", "list", "--format", "json", *db))
     assert [s["code"] for s in sites] == ["NINGHUAI", "XAJ-JIEKOU"]
 

@@ -137,6 +137,25 @@ def test_revision_after_confirmation_makes_an_adjustment(loaded, tmp_path):
     write(database, office, lambda s: benefit.mark_paid(s, office, outcome.settlement_id))
     final = write(database, office, lambda s: benefit.settle(s, office, CODE, "2024"))
     assert final.action == "no_change"
+    # the agreement's summary adds each party's nets by status
+    from openpyxl import load_workbook
+
+    with database.read() as session:
+        summary = benefit_statements.agreement_statement_file(
+            session, office, CODE, "xlsx", party=HUANGSHAN
+        )
+    sheets = load_workbook(io.BytesIO(summary))
+    totals = list(sheets[[n for n in sheets.sheetnames if "各方汇总" in n][0]].values)
+    # paid: the adjustment −4272.95; confirmed: 2024's +3000; drafts: 2022 +6000, 2023 −1653.74
+    assert totals[1][0] == "黄山市"
+    assert totals[1][2:] == (-4272.95, 3000.0, 4346.26)  # amounts to two decimals
+    periods = list(sheets[[n for n in sheets.sheetnames if "各期结算" in n][0]].values)
+    assert [(r[1], r[2], r[3]) for r in periods[1:]] == [
+        ("2022", "结算", "草稿"),
+        ("2023", "结算", "草稿"),
+        ("2024", "结算", "已确认"),
+        ("2024", "调整", "已支付"),
+    ]
 
 
 def test_draft_with_changed_data_cannot_be_confirmed(loaded, tmp_path):

@@ -63,6 +63,12 @@ def test_flow_over_the_api_and_json_twins(client, database, tmp_path):
     assert what_if["what_if"]["transfers"][0]["payer"] == "330100"
     statement = client.get(f"/benefit/settlements/{settlement}/statement.xlsx?party=330100")
     assert statement.status_code == 200 and statement.content[:2] == b"PK"
+    summary = client.get("/benefit/agreements/xinanjiang-jiekou/statement.docx")
+    assert (
+        summary.status_code == 200
+        and "xinanjiang-jiekou.docx" in summary.headers["content-disposition"]
+    )
+    assert client.get("/benefit/agreements/xinanjiang-jiekou/statement.pdf").status_code == 400
     schema = client.get("/api/openapi.json").json()["paths"]
     assert "/benefit/settlements/{settlement_id}" in schema
     assert "/api/benefit/agreements/{code}/settle" in schema

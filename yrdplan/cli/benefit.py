@@ -312,3 +312,25 @@ def statement(
         )
     out.write_bytes(content)
     console.print(f"{out} written", markup=False)
+
+
+@app.command("summary")
+def summary(
+    code: Annotated[str, typer.Argument(help="Agreement code.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .docx or .xlsx.")],
+    party: Annotated[
+        str | None, typer.Option(help="Region code: that party's summary only.")
+    ] = None,
+    as_user: ReaderOption = "admin",
+    db: DbOption = None,
+) -> None:
+    """Write the summary of an agreement (结算汇总表): every period, each party's totals."""
+    suffix = out.suffix.lower()
+    if suffix not in (".docx", ".xlsx"):
+        raise InputError(f"--out {out}: write a .docx or .xlsx file")
+    with open_database(db) as database, database.read() as session:
+        content = benefit_statements.agreement_statement_file(
+            session, _user(session, as_user), code, suffix.lstrip("."), party=party
+        )
+    out.write_bytes(content)
+    console.print(f"{out} written", markup=False)

@@ -66,6 +66,11 @@ class Statement:
     sections: list[Section]
 
 
+def _money(value: Any) -> Any:
+    """An amount as statements print it: two decimals (of 万元 in the examples)."""
+    return round(float(value), 2) if isinstance(value, (int, float)) else value
+
+
 def _value(value: Any) -> Any:
     if isinstance(value, float):
         return float(f"{value:.6g}")
@@ -163,7 +168,7 @@ def build_statement(data: dict[str, Any], *, party: str | None = None) -> Statem
         transfers = [t for t in transfers if party in (t["payer"], t["payee"])]
     outcome.header = ["付款方", "收款方", f"金额（{unit}）"]
     outcome.rows = [[names.get(t["payer"], t["payer"]), names.get(t["payee"], t["payee"]),
-                     _value(t["amount"])] for t in transfers]  # fmt: skip
+                     _money(t["amount"])] for t in transfers]  # fmt: skip
     if not transfers:
         outcome.paragraphs.append("本期无资金划转。")
     party_section = Section("各方金额")
@@ -189,7 +194,7 @@ def build_statement(data: dict[str, Any], *, party: str | None = None) -> Statem
             values = [row.get("contribution"), row.get("revenue"), row.get("balance")]
         else:
             values = [row["pays"], row["receives"], row["net"]]
-        party_section.rows.append([name, role, *(("" if v is None else _value(v)) for v in values)])
+        party_section.rows.append([name, role, *(("" if v is None else _money(v)) for v in values)])
     history = Section("审核记录", ["时间（UTC）", "操作人", "操作", "状态"])
     for entry in data.get("history", []):
         history.rows.append([entry["at"].replace("T", " "), entry["username"],
@@ -204,11 +209,11 @@ def build_statement(data: dict[str, Any], *, party: str | None = None) -> Statem
             for code in row["shares"]:
                 if party and code != party:
                     continue
-                ledger.rows.append([row["year"], _value(row["cost"]), _value(row["revenue"]),
+                ledger.rows.append([row["year"], _money(row["cost"]), _money(row["revenue"]),
                                     names.get(code, code), _value(row["shares"][code]),
-                                    _value(row["contribution"][code]),
-                                    _value(row["received"][code]),
-                                    _value(row["balance"][code])])  # fmt: skip
+                                    _money(row["contribution"][code]),
+                                    _money(row["received"][code]),
+                                    _money(row["balance"][code])])  # fmt: skip
         sections.insert(4, ledger)
     date = (data.get("paid_at") or data.get("confirmed_at") or data["computed_at"])[:10]
     return Statement(
@@ -218,6 +223,94 @@ def build_statement(data: dict[str, Any], *, party: str | None = None) -> Statem
         number=f"结算〔{data['period']}〕{data['id']}号",
         notes=notes,
         sections=sections,
+    )
+
+
+def build_summary(data: dict[str, Any], *, party: str | None = None) -> Statement:
+    """The statement of a whole agreement (结算汇总表): every period's settlements and
+    adjustments with their transfers and status, and each party's totals by status."""
+    spec = data["spec"]
+    names = data["party_names"]
+    unit = spec.get("currency_unit", "")
+    title = f"{data['name']}结算汇总表"
+    if party:
+        title += f"（{names.get(party, party)}）"
+    overview = Section(
+        "协议概况",
+        ["项目", "内容"],
+        [
+            ["协议代码", data["code"]],
+            ["协议名称", data["name"]],
+            ["补偿类型", KIND_ZH.get(data["kind"], data["kind"])],
+            ["现行版本", f"第{data['version']}版"],
+            ["协议期限", f"{spec['start_year']}—{spec['end_year']}年"],
+        ],
+    )
+    periods = Section(
+        "各期结算",
+        [
+            "编号",
+            "结算期",
+            "类别",
+            "状态",
+            "付款方",
+            "收款方",
+            f"金额（{unit}）",
+            "确认日期",
+            "支付日期",
+        ],
+    )
+    totals: dict[str, dict[str, float]] = {}
+    simulated = False
+    for row in data["settlements"]:
+        simulated = simulated or row["simulated"]
+        kind = "调整" if row["type"] == "adjustment" else "结算"
+        state = (
+            OUTCOME_ZH["insufficient_data"]
+            if row["outcome"] != "computed"
+            else STATUS_ZH[row["status"]]
+        )
+        transfers = row["transfers"] or []
+        if party:
+            transfers = [t for t in transfers if party in (t["payer"], t["payee"])]
+        dates = [(row["confirmed_at"] or "")[:10], (row["paid_at"] or "")[:10]]
+        for transfer in transfers or [None]:
+            cells = ["", "", ""] if transfer is None else [
+                names.get(transfer["payer"], transfer["payer"]),
+                names.get(transfer["payee"], transfer["payee"]),
+                _money(transfer["amount"]),
+            ]  # fmt: skip
+            periods.rows.append([row["id"], row["period"], kind, state, *cells, *dates])
+        for code, net in row["net"].items():
+            bucket = totals.setdefault(code, {"draft": 0.0, "confirmed": 0.0, "paid": 0.0})
+            bucket[row["status"]] += net
+    sums = Section(
+        "各方汇总",
+        [
+            "地区",
+            "角色",
+            f"已支付净额（{unit}）",
+            f"已确认未支付净额（{unit}）",
+            f"草稿净额（{unit}）",
+        ],
+    )
+    for item in spec["parties"]:
+        code = item["region_code"]
+        if party and code != party:
+            continue
+        bucket = totals.get(code, {"draft": 0.0, "confirmed": 0.0, "paid": 0.0})
+        sums.rows.append([names.get(code, code), ROLE_ZH.get(item["role"], item["role"]),
+                          *(_money(bucket[k]) for k in ("paid", "confirmed", "draft"))])  # fmt: skip
+    notes = ["注：净额为应收减应付（共建分享为当年分享减当年分担）；调整单计入其确认状态。"]
+    if simulated:
+        notes.insert(0, "注：本表使用了演示数据（来源为 simulated），不得作为实际结算依据。")
+    return Statement(
+        title=title,
+        office=spec.get("office", ""),
+        date=data["date"],
+        number=f"结算汇总〔{spec['start_year']}—{spec['end_year']}〕",
+        notes=notes,
+        sections=[overview, periods, sums],
     )
 
 

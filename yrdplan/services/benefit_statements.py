@@ -8,10 +8,16 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError
-from yrdplan.reports.settlement_statement import build_statement, statement_docx, statement_xlsx
+from yrdplan.reports.settlement_statement import (
+    build_statement,
+    build_summary,
+    statement_docx,
+    statement_xlsx,
+)
 from yrdplan.services import benefit
+from yrdplan.services.benefit_rules import net_by_party
 from yrdplan.store.repos import benefit as repo
-from yrdplan.store.schema import Agreement
+from yrdplan.store.schema import Agreement, utcnow
 
 FORMATS = ("docx", "xlsx")
 
@@ -49,4 +55,35 @@ def statement_file(
     if party and party not in {p["region_code"] for p in data["spec"]["parties"]}:
         raise InputError(f"party {party}: not a party to {data['agreement']}")
     statement = build_statement(data, party=party)
+    return statement_docx(statement) if fmt == "docx" else statement_xlsx(statement)
+
+
+def agreement_statement_file(
+    session: Session, user: UserInfo, code: str, fmt: str, *, party: str | None = None
+) -> bytes:
+    """The summary of a whole agreement (every period, each party's totals) as .docx or .xlsx."""
+    if fmt not in FORMATS:
+        raise InputError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
+    detail = benefit.agreement_detail(session, user, code)
+    if party and party not in detail["party_names"]:
+        raise InputError(f"party {party}: not a party to {code}")
+    agreement = repo.get_agreement(session, code)
+    nets = {
+        row.id: {
+            party_code: value
+            for party_code, value in (
+                row.result["adjustment"]["delta"]
+                if row.kind == "adjustment"
+                else net_by_party(row.result)
+            ).items()
+        }
+        if row.outcome == "computed"
+        else {}
+        for row in repo.settlements(session, agreement_id=agreement.id)
+    }
+    data = detail | {
+        "settlements": [s | {"net": nets[s["id"]]} for s in detail["settlements"]],
+        "date": utcnow().date().isoformat(),
+    }
+    statement = build_summary(data, party=party)
     return statement_docx(statement) if fmt == "docx" else statement_xlsx(statement)

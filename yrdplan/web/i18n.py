@@ -605,6 +605,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b.action.delete": ("删除", "deleted"),
     "b.statement": ("结算单", "Statement"),
     "b.statement.party": ("分方结算单", "Statement per party"),
+    "b.summary": ("结算汇总表", "Summary"),
     "b.ledger": ("逐年台账", "Ledger by year"),
     "b.year": ("年份", "Year"),
     "b.cost": ("投入", "Cost"),

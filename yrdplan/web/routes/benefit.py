@@ -122,6 +122,15 @@ def settlement_view(settlement_id: int, request: Request, session: SessionDep, u
     return render(request, "benefit_settlement.html", model.model_dump(mode="json"), user)
 
 
+@router.get("/benefit/agreements/{code}/statement.{fmt}", tags=["benefit"])
+def summary_download(
+    code: str, fmt: str, session: SessionDep, user: CurrentUser, party: str | None = None
+) -> Response:
+    """The agreement's summary (结算汇总表) as Word or Excel; ``party`` for one party's."""
+    content = benefit_statements.agreement_statement_file(session, user, code, fmt, party=party)
+    return _download(content, fmt, f"{code}{'-' + party if party else ''}")
+
+
 @router.get("/benefit/settlements/{settlement_id}/statement.{fmt}", tags=["benefit"])
 def statement_download(
     settlement_id: int,
@@ -132,13 +141,14 @@ def statement_download(
 ) -> Response:
     """The statement (结算单) as Word or Excel; ``party`` for one party's statement."""
     content = benefit_statements.statement_file(session, user, settlement_id, fmt, party=party)
-    suffix = f"-{party}" if party else ""
+    return _download(content, fmt, f"settlement-{settlement_id}{'-' + party if party else ''}")
+
+
+def _download(content: bytes, fmt: str, stem: str) -> Response:
     return Response(
         content,
         media_type=MEDIA[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="settlement-{settlement_id}{suffix}.{fmt}"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
     )
 
 
