@@ -31,6 +31,14 @@ def test_weighted_index():
     assert result.p[0] == pytest.approx(1.0)
 
 
+def test_worst_pollutant_form():
+    # ratios 0.5, 1.5, 3.0 (weight 0: not counted) → k0 · 1.5 = 1.35
+    result = water_quality_index([[1, 3, 3]], [2, 2, 1], k0=0.9, weights=[1, 1, 0], form="max")
+    assert result.p[0] == pytest.approx(1.35)
+    with pytest.raises(ValueError, match="form"):
+        water_quality_index([[1.0]], [1.0], form="median")
+
+
 def test_missing_pollutant_leaves_no_index_unless_allowed():
     concentrations = [[1.0, np.nan, 3.0]]
     assert math.isnan(water_quality_index(concentrations, [1.0, 1.0, 1.0]).p[0])

@@ -256,6 +256,14 @@ def test_what_if_changes_nothing(loaded):
     assert sources["baselines"] == "agreement xinanjiang-jiekou v1"
     assert answer["delta"][HUANGSHAN] == pytest.approx(-6000 - 1551.049, abs=0.01)
     assert [s["transfers"][0]["amount"] for s in stored] == [6000]
+    with database.read() as session:
+        worst = benefit.what_if(session, office, CODE, "2023", {"form": "max"})
+    # the worst pollutant in 2023 is NH3-N, 0.21 / 0.16 = 1.3125: P = 0.85 × 1.3125 = 1.115625,
+    # the upstream pays 1000 + 20000 × 0.115625 = 3312.5
+    assert worst["what_if"]["detail"]["p"] == pytest.approx(1.115625)
+    assert worst["what_if"]["transfers"] == [
+        {"payer": HUANGSHAN, "payee": HANGZHOU, "amount": pytest.approx(3312.5)}
+    ]
     with pytest.raises(InputError, match="parameter"):
         with database.read() as session:
             benefit.what_if(session, office, CODE, "2022", {"nothing.here": 1})

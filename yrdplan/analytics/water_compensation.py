@@ -4,10 +4,11 @@ The water-quality index of a section for one year is
 
     P = k0 · Σᵢ wᵢ · (Cᵢ / Cᵢ₀) / Σᵢ wᵢ
 
-over the agreed pollutants i, where Cᵢ is the year's mean concentration at the section, Cᵢ₀ the
+over the agreed pollutants i (``form="mean"``), where Cᵢ is the year's mean concentration at the section, Cᵢ₀ the
 agreed baseline (基本限值) and k0 the stability coefficient (指数值稳定系数). With equal weights
 this is the 新安江 agreements' P = k0 · Σ (Cᵢ / Cᵢ₀) / n (first round 2012–2014: k0 = 0.85 over
-permanganate index, NH3-N, TN and TP). A lower P is cleaner water.
+permanganate index, NH3-N, TN and TP). Agreements that judge by the worst pollutant (单因子评价)
+use ``form="max"``: P = k0 · maxᵢ (Cᵢ / Cᵢ₀). A lower P is cleaner water.
 
 The payment follows the agreement's bands. A band covers ``lower < P ≤ upper`` (the first band
 has no lower bound, the last no upper one), so the 新安江 rule "P ≤ 1: the downstream pays the
@@ -28,6 +29,8 @@ import numpy as np
 #: Who pays in a band: the downstream party (to the upstream), the upstream (to the downstream),
 #: or nobody.
 PAYERS: tuple[str, ...] = ("downstream", "upstream", "none")
+#: How the pollutants' ratios make one index.
+INDEX_FORMS: tuple[str, ...] = ("mean", "max")
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,10 @@ def water_quality_index(
     k0: float = 1.0,
     weights=None,
     min_pollutants: int | None = None,
+    form: str = "mean",
 ) -> WaterQualityIndex:
-    """P = k0 · Σ wᵢ (Cᵢ / Cᵢ₀) / Σ wᵢ per year, over the observed pollutants.
+    """P = k0 · Σ wᵢ (Cᵢ / Cᵢ₀) / Σ wᵢ (or k0 · max Cᵢ / Cᵢ₀) per year, over the observed
+    pollutants.
 
     Parameters
     ----------
@@ -72,6 +77,9 @@ def water_quality_index(
     min_pollutants : int, optional
         Fewest observed pollutants for an index; fewer gives NaN. Default: all of them, so a
         missing observation leaves the year without an index rather than a different average.
+    form : {"mean", "max"}
+        ``mean``: the weighted mean of the ratios (the 新安江 form); ``max``: the largest ratio
+        among pollutants with a positive weight (the worst pollutant decides).
 
     Returns
     -------
@@ -84,6 +92,8 @@ def water_quality_index(
     0.747292
     >>> water_quality_index([[1.8, float("nan")]], [2.0, 0.1]).p
     array([nan])
+    >>> float(water_quality_index([[1.8, 0.12]], [2.0, 0.1], form="max").p[0])
+    1.2
     """
     c = np.asarray(concentrations, dtype=float)
     if c.ndim == 1:
@@ -102,6 +112,8 @@ def water_quality_index(
     w = np.ones(c.shape[1]) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != (c.shape[1],) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("weights must be non-negative, one per pollutant, not all zero")
+    if form not in INDEX_FORMS:
+        raise ValueError(f"form must be one of {', '.join(INDEX_FORMS)}")
     need = c.shape[1] if min_pollutants is None else int(min_pollutants)
     if not 1 <= need <= c.shape[1]:
         raise ValueError(f"min_pollutants must be between 1 and {c.shape[1]}")
@@ -112,6 +124,10 @@ def water_quality_index(
     total = np.where(observed, ratios * w, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k0 * total / weight_sum
+    if form == "max":
+        counted = observed & (w > 0)
+        worst = np.where(counted, ratios, -np.inf).max(axis=1)
+        p = np.where(counted.any(axis=1), k0 * worst, np.nan)
     p = np.where((used >= need) & (weight_sum > 0), p, np.nan)
     return WaterQualityIndex(p=p, ratios=ratios, used=used)
 

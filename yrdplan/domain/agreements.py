@@ -98,6 +98,8 @@ def _check_water(spec: AgreementSpec, problems: list[str]) -> None:
     k0 = params.get("k0", 1.0)
     if not _number(k0) or k0 <= 0:
         problems.append("parameters.k0: a positive number is required")
+    if params.get("form", "mean") not in ("mean", "max"):
+        problems.append("parameters.form: mean (the 新安江 form) or max (the worst pollutant)")
     if params.get("missing", "fail") not in MISSING_RULES:
         problems.append(f"parameters.missing: one of {', '.join(MISSING_RULES)}")
     bands = params.get("bands")

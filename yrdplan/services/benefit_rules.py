@@ -139,8 +139,9 @@ def _water(spec: AgreementSpec, year: int, reader: _Collector, parties: dict) ->
     weights = np.array([float(weights_table.get(c, 1.0)) for c in pollutants])
     k0 = float(params.get("k0", 1.0))
     min_pollutants = len(pollutants) if params.get("missing", "fail") == "fail" else 1
+    form = params.get("form", "mean")
     index = water_quality_index(
-        concentrations, baselines, k0=k0, weights=weights, min_pollutants=min_pollutants
+        concentrations, baselines, k0=k0, weights=weights, min_pollutants=min_pollutants, form=form
     )
     steps = []
     for position, code in enumerate(pollutants):
@@ -156,7 +157,10 @@ def _water(spec: AgreementSpec, year: int, reader: _Collector, parties: dict) ->
     if not np.isfinite(p):
         return detail | {"steps": steps}
     used = [i for i in range(len(pollutants)) if np.isfinite(index.ratios[0, i])]
-    if np.allclose(weights[used], 1.0):
+    if form == "max":
+        terms = ", ".join(_fmt(index.ratios[0, i]) for i in used if weights[i] > 0)
+        expr = f"{_fmt(k0)} × max({terms})"
+    elif np.allclose(weights[used], 1.0):
         terms = " + ".join(_fmt(index.ratios[0, i]) for i in used)
         expr = f"{_fmt(k0)} × ({terms}) / {len(used)}"
     else:
@@ -344,7 +348,7 @@ def _sharing(spec: AgreementSpec, year: int, reader: _Collector, parties: dict) 
 
 
 _RULES = {
-    "water_quality": (_water, ["k0", "baselines", "weights", "missing", "bands", "cap"]),
+    "water_quality": (_water, ["form", "k0", "baselines", "weights", "missing", "bands", "cap"]),
     "equalising_transfer": (_equalising, ["pool", "weights"]),
     "cost_revenue_sharing": (
         _sharing,
