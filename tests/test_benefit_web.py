@@ -69,6 +69,26 @@ def test_flow_over_the_api_and_json_twins(client, database, tmp_path):
         and "xinanjiang-jiekou.docx" in summary.headers["content-disposition"]
     )
     assert client.get("/benefit/agreements/xinanjiang-jiekou/statement.pdf").status_code == 400
+    revised = client.post(
+        "/api/benefit/import",
+        data={"what": "data"},
+        files={
+            "file": (
+                "r.csv",
+                "site_code,indicator_code,period,value,source,vintage\n"
+                "XAJ-JIEKOU,TP,2023,0.05,复核,2025-01-01\n".encode(),
+            )
+        },  # fmt: skip
+        headers={"X-CSRF-Token": token},
+    )
+    assert revised.json()["revised"] == 1
+    bad = client.post(
+        "/api/benefit/import",
+        data={"what": "data"},
+        files={"file": ("r.csv", b"site_code,indicator_code,period,value\nNOPE,TP,2023,1\n")},
+        headers={"X-CSRF-Token": token},
+    )
+    assert bad.status_code == 400 and "no site 'NOPE'" in bad.json()["error"]
     schema = client.get("/api/openapi.json").json()["paths"]
     assert "/benefit/settlements/{settlement_id}" in schema
     assert "/api/benefit/agreements/{code}/settle" in schema

@@ -49,16 +49,8 @@ def benefit_page(request: Request, session: SessionDep, user: CurrentUser):
     return render(request, "benefit.html", model.model_dump(mode="json"), user)
 
 
-@router.post("/benefit/import", include_in_schema=False, dependencies=CSRF)
-async def import_upload(
-    request: Request,
-    database: DatabaseDep,
-    user: CurrentUser,
-    what: Annotated[str, Form()],
-    file: Annotated[UploadFile, File()],
-    reason: Annotated[str, Form()] = "",
-):
-    """Upload an indicators table, sites, site observations or an agreement file."""
+async def _import(request, database, user, what: str, file: UploadFile, reason: str) -> dict:
+    """Store one uploaded file of the kind ``what``, in one transaction; what it wrote."""
     if what not in IMPORTS:
         raise InputError(f"what {what!r}: one of {', '.join(IMPORTS)}")
     content = await read_upload(file, upload_limit(request))
@@ -69,9 +61,38 @@ async def import_upload(
         with database.write(actor_of(user)) as session:
             if what == "agreement":
                 done = benefit.import_agreement(session, user, path, reason=reason.strip() or None)
-                return RedirectResponse(f"/benefit/agreements/{done.code}", status_code=303)
-            IMPORTS[what](session, user, path)
+                return {"what": what, "code": done.code, "version": done.version,
+                        "action": done.action}  # fmt: skip
+            return {"what": what} | IMPORTS[what](session, user, path).to_dict()
+
+
+@router.post("/benefit/import", include_in_schema=False, dependencies=CSRF)
+async def import_upload(
+    request: Request,
+    database: DatabaseDep,
+    user: CurrentUser,
+    what: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+    reason: Annotated[str, Form()] = "",
+):
+    """Upload an indicators table, sites, site observations or an agreement file."""
+    done = await _import(request, database, user, what, file, reason)
+    if what == "agreement":
+        return RedirectResponse(f"/benefit/agreements/{done['code']}", status_code=303)
     return RedirectResponse(f"/benefit?imported={what}", status_code=303)
+
+
+@router.post("/api/benefit/import", tags=["benefit"], dependencies=CSRF)
+async def api_import(
+    request: Request,
+    database: DatabaseDep,
+    user: CurrentUser,
+    what: Annotated[str, Form(description="indicators, sites, data or agreement")],
+    file: Annotated[UploadFile, File()],
+    reason: Annotated[str, Form(description="why this agreement version")] = "",
+) -> dict:
+    """Store an indicators table, sites, site observations or an agreement file, all or nothing."""
+    return await _import(request, database, user, what, file, reason)
 
 
 @router.get("/benefit/agreements/{code}", response_model=AgreementPublic, tags=["benefit"])
