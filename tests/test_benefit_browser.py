@@ -96,3 +96,12 @@ def test_water_compensation_from_upload_to_statement(base_url, files, tmp_path):
         page.wait_for_selector("#compare")
         assert "6,000.00" in page.locator("#what-if-transfers").inner_text()
         screenshot(page, "benefit-4-what-if")
+
+        page.goto(f"{base_url}/benefit")
+        statuses = page.locator("#settlements tbody tr")
+        assert [statuses.nth(i).get_attribute("data-status") for i in range(3)] == [
+            "draft",
+            "confirmed",
+            "draft",
+        ]
+        screenshot(page, "benefit-5-index")
