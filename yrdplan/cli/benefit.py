@@ -292,45 +292,42 @@ def what_if(
     )
 
 
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="File to write: .docx or .xlsx.")]
+PartyOption = Annotated[str | None, typer.Option(help="Region code: that party's part only.")]
+
+
+def _write_document(out: Path, db: str | None, as_user: str, make) -> None:
+    """Write ``make(session, user, fmt)`` to ``out``, the format from its suffix."""
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in benefit_statements.FORMATS:
+        raise InputError(f"--out {out}: write a .docx or .xlsx file")
+    with open_database(db) as database, database.read() as session:
+        content = make(session, _user(session, as_user), fmt)
+    out.write_bytes(content)
+    console.print(f"{out} written", markup=False)
+
+
 @app.command("statement")
 def statement(
     settlement: int,
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .docx or .xlsx.")],
-    party: Annotated[
-        str | None, typer.Option(help="Region code: that party's statement only.")
-    ] = None,
+    out: OutOption,
+    party: PartyOption = None,
     as_user: ReaderOption = "admin",
     db: DbOption = None,
 ) -> None:
     """Write a settlement statement (结算单) in Word or Excel, with every input's source."""
-    suffix = out.suffix.lower()
-    if suffix not in (".docx", ".xlsx"):
-        raise InputError(f"--out {out}: write a .docx or .xlsx file")
-    with open_database(db) as database, database.read() as session:
-        content = benefit_statements.statement_file(
-            session, _user(session, as_user), settlement, suffix.lstrip("."), party=party
-        )
-    out.write_bytes(content)
-    console.print(f"{out} written", markup=False)
+    _write_document(out, db, as_user, lambda session, user, fmt: benefit_statements.statement_file(
+        session, user, settlement, fmt, party=party))  # fmt: skip
 
 
 @app.command("summary")
 def summary(
     code: Annotated[str, typer.Argument(help="Agreement code.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .docx or .xlsx.")],
-    party: Annotated[
-        str | None, typer.Option(help="Region code: that party's summary only.")
-    ] = None,
+    out: OutOption,
+    party: PartyOption = None,
     as_user: ReaderOption = "admin",
     db: DbOption = None,
 ) -> None:
     """Write the summary of an agreement (结算汇总表): every period, each party's totals."""
-    suffix = out.suffix.lower()
-    if suffix not in (".docx", ".xlsx"):
-        raise InputError(f"--out {out}: write a .docx or .xlsx file")
-    with open_database(db) as database, database.read() as session:
-        content = benefit_statements.agreement_statement_file(
-            session, _user(session, as_user), code, suffix.lstrip("."), party=party
-        )
-    out.write_bytes(content)
-    console.print(f"{out} written", markup=False)
+    _write_document(out, db, as_user, lambda session, user, fmt: (
+        benefit_statements.agreement_statement_file(session, user, code, fmt, party=party)))  # fmt: skip
