@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yrdplan.analytics.cost_sharing import ramp_shares, share_costs_and_revenues
 from yrdplan.analytics.equalising import allocate_equalising_pool
@@ -183,3 +185,47 @@ def test_sharing_refuses_bad_shares_and_missing_years():
         share_costs_and_revenues([1], [1], [0.6, 0.6], [0.5, 0.5])
     with pytest.raises(ValueError, match="revenues"):
         share_costs_and_revenues([1, 1], [1, np.nan], [0.5, 0.5], [0.5, 0.5])
+
+
+# -- properties -------------------------------------------------------------------------------
+
+counties = st.integers(min_value=1, max_value=12)
+
+
+@given(
+    n=counties,
+    data=st.data(),
+    pool=st.floats(min_value=0, max_value=1e7),
+)
+def test_the_whole_pool_is_allocated_and_nobody_gets_less_than_nothing(n, data, pool):
+    floats = st.floats(min_value=0.01, max_value=1e4)
+    population = data.draw(st.lists(floats, min_size=n, max_size=n))
+    capacity = data.draw(st.lists(floats, min_size=n, max_size=n))
+    gap = data.draw(st.lists(st.floats(min_value=-1e4, max_value=1e4), min_size=n, max_size=n))
+    remitted = data.draw(st.lists(st.floats(min_value=0, max_value=1), min_size=n, max_size=n))
+    weights = data.draw(
+        st.lists(st.floats(min_value=0, max_value=1), min_size=3, max_size=3).filter(
+            lambda w: sum(w) > 1e-6
+        )
+    )
+    result = allocate_equalising_pool(pool, population, capacity, gap, remitted, weights)
+    assert np.all(result.amount >= 0)
+    assert result.amount.sum() == pytest.approx(pool, rel=1e-9, abs=1e-6)
+
+
+@given(
+    costs=st.lists(st.floats(min_value=0, max_value=1e5), min_size=1, max_size=6),
+    share=st.floats(min_value=0, max_value=1),
+    cap=st.floats(min_value=0, max_value=1e5),
+)
+def test_revenue_is_received_or_retained_and_caps_hold(costs, share, cap):
+    revenues = costs[::-1]
+    result = share_costs_and_revenues(
+        costs, revenues, [share, 1 - share], [1 - share, share], revenue_caps=[cap, np.inf]
+    )
+    assert result.revenue.sum() + result.retained.sum() == pytest.approx(sum(revenues), abs=1e-6)
+    assert result.revenue[:, 0].sum() <= cap + 1e-6
+    assert result.contribution.sum() == pytest.approx(sum(costs), abs=1e-6)
+    np.testing.assert_allclose(
+        result.balance[-1], (result.revenue - result.contribution).sum(axis=0)
+    )
