@@ -105,3 +105,33 @@ def test_bad_agreement_file_names_every_field(default_url, tmp_path):
         "nothing written",
     ):
         assert text in result.stderr, text
+
+
+def test_an_agreement_in_json_reads_like_toml(default_url, tmp_path):
+    import tomllib
+    from importlib import resources
+
+    db = ["--db", default_url]
+    folder = tmp_path / "example"
+    run("benefit", "example", str(folder))
+    run("indicators", "import", str(folder / "benefit_indicators.csv"), *db)
+    run("benefit", "sites", "import", str(folder / "benefit_sites.csv"), "--as", "office", *db)
+    terms = tomllib.loads(
+        (resources.files("yrdplan.data") / "benefit_ninghuai.toml").read_text(encoding="utf-8")
+    )
+    as_json = tmp_path / "ninghuai.json"
+    as_json.write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+    assert "version 1 (created)" in run(
+        "benefit", "agreements", "import", str(as_json), "--as", "office", *db
+    )
+    # the same terms from the TOML file are no new version
+    toml_out = run(
+        "benefit",
+        "agreements",
+        "import",
+        str(folder / "benefit_ninghuai.toml"),
+        "--as",
+        "office",
+        *db,
+    )
+    assert "version 1 (unchanged)" in toml_out
