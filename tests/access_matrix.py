@@ -42,9 +42,36 @@ def _an_index_build(database) -> int:
     return build_index(database, demo_config_text(), SYSTEM_CALLER)["build"]["id"]
 
 
+def _a_settlement(database) -> tuple[str, int]:
+    """The shipped 新安江 example agreement, its data and its settlements (made once)."""
+    from importlib import resources
+
+    from yrdplan.domain.people import SYSTEM_CALLER
+    from yrdplan.services import benefit
+
+    data = resources.files("yrdplan.data")
+    code = "xinanjiang-jiekou"
+    with database.read() as session:
+        settled = benefit.list_settlements(session, SYSTEM_CALLER, agreement=None)
+    if not settled:
+        with database.write() as session:
+            benefit.import_catalogue(session, SYSTEM_CALLER, data / "benefit_indicators.csv")
+            benefit.import_sites(session, SYSTEM_CALLER, data / "benefit_sites.csv")
+            benefit.import_site_observations(
+                session, SYSTEM_CALLER, data / "benefit_xinanjiang_2022_2024.csv"
+            )
+            benefit.import_agreement(session, SYSTEM_CALLER, data / "benefit_xinanjiang.toml")
+        with database.write() as session:
+            benefit.settle_periods(session, SYSTEM_CALLER, code)
+        with database.read() as session:
+            settled = benefit.list_settlements(session, SYSTEM_CALLER, agreement=code)
+    return code, settled[0]["id"]
+
+
 def path_values(database) -> dict[str, str]:
     """Ids that exist and belong to the reporter's unit, so a 404 means 'hidden', not 'absent'."""
     build_id = _an_index_build(database)
+    agreement, settlement = _a_settlement(database)
     with database.write() as session:
         unit = session.scalar(select(Unit).where(Unit.code == "nj-kjj"))
         report = session.scalar(
@@ -79,6 +106,10 @@ def path_values(database) -> dict[str, str]:
             "node_id": str(node),
             "link_id": "1",
             "build_id": str(build_id),
+            "agreement": agreement,
+            "settlement_id": str(settlement),
+            "fmt": "docx",
+            "step": "confirm",
             "username": "nj_fgw",  # a user none of the walkers is
         }
 
@@ -89,6 +120,8 @@ def fill(path: str, values: dict[str, str]) -> str:
         if name == "code":
             if path.startswith("/lang"):
                 return "en"
+            if "benefit" in path:
+                return values["agreement"]
             return "RD_INTENSITY" if "indicators" in path else "320100"
         return values[name]
 

@@ -23,6 +23,11 @@ from yrdplan.web.app import create_app
 EXPECTED = """
 GET    /                                                R R R R R R
 GET    /api/audit                                       L F F F R R
+GET    /api/benefit/agreements                          L R R R R R
+POST   /api/benefit/agreements/{code}/settle            L F F F R R
+POST   /api/benefit/import                              L R R R R R
+GET    /api/benefit/settlements                         L R R R R R
+POST   /api/benefit/settlements/{settlement_id}/{step}  L F F F R R
 GET    /api/completion                                  R R R R R R
 GET    /api/cycles                                      L R R R R R
 POST   /api/cycles                                      L F F F R R
@@ -67,6 +72,15 @@ DELETE /api/users/{username}/sessions                   L F F F F R
 GET    /api/users/{username}/sessions                   L F F F F R
 GET    /api/warnings                                    R R R R R R
 GET    /audit                                           L F F F R R
+GET    /benefit                                         L R R R R R
+GET    /benefit/agreements/{code}                       L R R R R R
+POST   /benefit/agreements/{code}/settle                L F F F R R
+GET    /benefit/agreements/{code}/statement.{fmt}       L R R R R R
+GET    /benefit/agreements/{code}/what-if               L R R R R R
+POST   /benefit/import                                  L R R R R R
+GET    /benefit/settlements/{settlement_id}             L R R R R R
+GET    /benefit/settlements/{settlement_id}/statement.{fmt} L R R R R R
+POST   /benefit/settlements/{settlement_id}/{step}      L F F F R R
 GET    /indicators                                      R R R R R R
 GET    /indicators/import                               L F F R R R
 POST   /indicators/import                               L R R R R R

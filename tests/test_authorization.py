@@ -73,8 +73,16 @@ class _Anything:
 WRITERS = [
     (name, function)
     for name, function in USE_CASES
-    if name.split(".")[1] not in ANONYMOUS_READERS and name.split(".")[0] != "callers"
+    if name.split(".")[1] not in ANONYMOUS_READERS
+    and name.split(".")[0] != "callers"
+    and not name.split(".")[1].startswith("may_")
 ]
+PREDICATES = [(name, function) for name, function in USE_CASES if ".may_" in name]
+
+
+@pytest.mark.parametrize("name, function", PREDICATES, ids=[name for name, _ in PREDICATES])
+def test_permission_predicates_say_no_to_a_missing_caller(name, function):
+    assert function(None) is False
 
 
 @pytest.mark.parametrize("name, function", WRITERS, ids=[name for name, _ in WRITERS])

@@ -8,6 +8,7 @@ import typer
 
 from yrdplan import __version__
 from yrdplan.cli import (
+    benefit,
     cycles,
     data,
     db,
@@ -48,6 +49,7 @@ app.command("disparity")(regional.disparity)  # regional coordination
 app.command("convergence")(regional.convergence)
 app.command("benchmark")(regional.benchmark)
 app.add_typer(regional.app, name="index")
+app.add_typer(benefit.app, name="benefit")  # benefit sharing and compensation
 
 
 def _print_version(value: bool) -> None:

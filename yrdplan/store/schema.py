@@ -635,3 +635,104 @@ class IndexBuild(Base):
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     results: Mapped[list] = mapped_column(JSON, default=list)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# --- benefit sharing and compensation ---------------------------------------------------------
+
+
+class BenefitSite(Base):
+    """A place or account that is not a region: a monitoring section (断面), a co-built park, a
+    joint fund. Agreements read the site's own observations (``site_observations``)."""
+
+    __tablename__ = "benefit_sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # section, park, fund
+    river: Mapped[str] = mapped_column(String(100), default="")
+    upstream_code: Mapped[str | None] = mapped_column(String(6))
+    downstream_code: Mapped[str | None] = mapped_column(String(6))
+    host_code: Mapped[str | None] = mapped_column(String(6))  # the region it lies in
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SiteObservation(Base):
+    """One value at a site; revised like ``observations`` (a newer vintage adds a row)."""
+
+    __tablename__ = "site_observations"
+    __table_args__ = (
+        Index("ix_site_observations_series", "site_code", "indicator_code", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(64))
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    vintage: Mapped[str] = mapped_column(String(32), default="")
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Agreement(Base):
+    """A compensation or sharing agreement; its terms live in ``agreement_versions``."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))  # water_quality, equalising_transfer, …
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AgreementVersion(Base):
+    """One version of an agreement's terms (the whole file as JSON), with the reason for it."""
+
+    __tablename__ = "agreement_versions"
+    __table_args__ = (UniqueConstraint("agreement_id", "version", name="uq_agreement_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    spec: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Settlement(Base):
+    """A settlement (结算) of one agreement for one period, or an adjustment of a confirmed one.
+
+    A draft may be recomputed; a confirmed or paid row never changes its figures: a later
+    revision of its inputs adds an adjustment row (``adjusts_id``) with the difference.
+    """
+
+    __tablename__ = "settlements"
+    __table_args__ = (Index("ix_settlements_agreement_period", "agreement_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    agreement_version: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16), default="settlement")  # or adjustment
+    adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, confirmed, paid
+    outcome: Mapped[str] = mapped_column(String(24))  # computed, insufficient_data
+    result: Mapped[dict] = mapped_column(JSON, default=dict)  # inputs, steps, parties, transfers
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -4,6 +4,7 @@ from yrdplan.web.routes import (
     accounts,
     audit,
     auth,
+    benefit,
     cycles,
     delivery_api,
     home,
@@ -28,3 +29,4 @@ ROUTERS = [
 # delivery tracking; cycles before tasks, so /tasks/mine is not read as /tasks/{task_id}
 ROUTERS += [cycles.router, tasks.router, delivery_api.router]
 ROUTERS += [regional.router]  # regional coordination
+ROUTERS += [benefit.router]  # benefit sharing and compensation
