@@ -151,17 +151,24 @@ class ParsedPlan:
     encoding: str = "utf-8"
 
     def to_json_dict(self) -> dict:
-        """The documented machine-readable form (README: plan parse JSON)."""
-        return {
+        """The documented machine-readable form (README: plan parse JSON).
+
+        ``baselines`` and ``tables`` are present only when the document has any, so the
+        object for a plan in running text is what it always was.
+        """
+        data = {
             "title": self.title,
             "issuer": self.issuer,
             "date": self.date,
             "nodes": [n.to_dict() for n in self.nodes],
             "targets": [t.to_dict() for t in self.targets],
-            "baselines": [b.to_dict() for b in self.baselines],
-            "tables": [t.to_dict() for t in self.tables],
             "problems": [
                 {"kind": p.kind, "message": p.message, "start": p.start, "end": p.end}
                 for p in self.problems
             ],
         }
+        if self.baselines:
+            data["baselines"] = [b.to_dict() for b in self.baselines]
+        if self.tables:
+            data["tables"] = [t.to_dict() for t in self.tables]
+        return data
