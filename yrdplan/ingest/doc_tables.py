@@ -15,7 +15,9 @@ from html.parser import HTMLParser
 
 _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
-_NOTE_RE = re.compile(r"^\s*(?:注\s*\d?\s*[：:.、]|注\s*[一二三四五六七八九]?\s*[：:]|说明\s*[：:]|备注\s*[：:]|[*＊※]|[①-⑳])")
+_NOTE_RE = re.compile(
+    r"^\s*(?:注\s*\d?\s*[：:.、]|注\s*[一二三四五六七八九]?\s*[：:]|说明\s*[：:]|备注\s*[：:]|[*＊※]|[①-⑳])"
+)
 _MAX_NOTE_LINES = 6
 
 

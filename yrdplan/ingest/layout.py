@@ -282,9 +282,7 @@ def _drop_furniture(items_by_page: list[list], pages: list[PageGlyphs]) -> None:
                 and _is_marginal(item, page)
                 and (
                     repeated[_shape(item.text)] >= enough
-                    or any(
-                        _PAGE_NUMBER_RE.match(s) or _STAMP_RE.search(s) for s in item.segments
-                    )
+                    or any(_PAGE_NUMBER_RE.match(s) or _STAMP_RE.search(s) for s in item.segments)
                 )
             )
         ]

@@ -29,7 +29,9 @@ _PERIOD_RE = re.compile(r"十([一二三四五六七])五[”\"]?(?:时期|期�
 _PLAN_PERIOD_RE = re.compile(r"十([一二三四五六七])个?五")
 _PERIOD_END = {"一": 2010, "二": 2015, "三": 2020, "四": 2025, "五": 2030, "六": 2035, "七": 2040}
 _SENTENCE_DELIMS = "。；;!！?？\n"
-_BARE_YEAR_RE = re.compile(r"(?<![到至较比与和—–\-~～/第\d])((?:19|20)\d{2})\s*年(?!度|代|份|[—–\-~～至到])")
+_BARE_YEAR_RE = re.compile(
+    r"(?<![到至较比与和—–\-~～/第\d])((?:19|20)\d{2})\s*年(?!度|代|份|[—–\-~～至到])"
+)
 
 
 def plan_base_year(title: str, date: str | None) -> int | None:

@@ -42,7 +42,7 @@ from yrdplan.ingest.catalogue import Catalogue
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})")
 _PERIOD_RE = re.compile(r"[“\"]?十([一二三四五六七])个?五[”\"]?(末|期末|初)?")
 _PERIOD_END = {"一": 2010, "二": 2015, "三": 2020, "四": 2025, "五": 2030, "六": 2035, "七": 2040}
-_EMPTY = frozenset({"", "—", "-", "－", "/", "／", "——", "…", "--", "——", "无", "n/a", "N/A", "×"})
+_EMPTY = frozenset({"", "—", "-", "－", "/", "／", "——", "…", "--", "无", "n/a", "N/A", "×"})
 _MARKERS = "*＊★☆※△▲"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _DOWN = ("降低", "下降", "减少", "削减", "压减", "下降率", "降幅")
@@ -272,7 +272,9 @@ def _strip_name(name: str) -> tuple[str, str]:
     """The indicator name without footnote markers, and the markers."""
     markers = "".join(c for c in name if c in _MARKERS or c in _CIRCLED)
     clean = "".join(c for c in name if c not in _MARKERS and c not in _CIRCLED)
-    clean = re.sub(r"[（(](?:[%‰]|[^()（）]{0,8}(?:元|人|吨|米|公里|个|万|亿)[^()（）]{0,4})[)）]$", "", clean)
+    clean = re.sub(
+        r"[（(](?:[%‰]|[^()（）]{0,8}(?:元|人|吨|米|公里|个|万|亿)[^()（）]{0,4})[)）]$", "", clean
+    )
     return clean.strip(), markers
 
 
@@ -364,11 +366,21 @@ class _RowReader:
         if cols.name >= len(row):
             return
         name, markers = _strip_name(_cell(row[cols.name]))
-        if not name or _header_role(name) == "name" or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
+        if (
+            not name
+            or _header_role(name) == "name"
+            or not re.search(r"[\u4e00-\u9fffA-Za-z]", name)
+        ):
             return
-        start, end = self.context.row_spans[index] if index < len(self.context.row_spans) else (0, 0)
+        start, end = (
+            self.context.row_spans[index] if index < len(self.context.row_spans) else (0, 0)
+        )
         unit = _unit(row[cols.unit]) if cols.unit is not None and cols.unit < len(row) else ""
-        kind = _kind(row[cols.attribute]) if cols.attribute is not None and cols.attribute < len(row) else None
+        kind = (
+            _kind(row[cols.attribute])
+            if cols.attribute is not None and cols.attribute < len(row)
+            else None
+        )
         note, starred_binding = _notes_for(name, markers, self.context.notes)
         if starred_binding:
             kind = "binding"
@@ -505,7 +517,7 @@ class _RowReader:
             return
         code = self.catalogue.match(name)
         points = unit in ("%", "个百分点", "百分点")
-        value = cell.value if not (word in _DOWN) else -cell.value
+        value = cell.value if word not in _DOWN else -cell.value
         self._add(
             indicator=name,
             indicator_code=code,

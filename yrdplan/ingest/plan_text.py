@@ -15,9 +15,8 @@ in place of whatever the text extractor read from the table's lines.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-
 from collections import Counter
+from pathlib import Path
 
 from yrdplan.domain.plans import (
     ExtractedBaseline,
@@ -166,7 +165,9 @@ def _read_tables(
             end=source.end,
             node=node_at(source.start, source.end),
         )
-        caption_start = document.text.rfind("\n", 0, max(document.text.rfind("\n", 0, source.start), 0))
+        caption_start = document.text.rfind(
+            "\n", 0, max(document.text.rfind("\n", 0, source.start), 0)
+        )
         context = TableContext(
             table_id=table.id,
             row_spans=table.row_spans,

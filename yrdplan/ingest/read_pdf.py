@@ -35,7 +35,9 @@ def read_pdf(path: Path, data: bytes) -> tuple[str, list[SourceTable]]:
     except pdfium.PdfiumError as err:
         reason = str(err)
         if "password" in reason.lower():
-            raise InputError(f"{path}: the PDF is password-protected; save an unlocked copy") from err
+            raise InputError(
+                f"{path}: the PDF is password-protected; save an unlocked copy"
+            ) from err
         raise InputError(f"{path}: not a readable PDF file ({reason})") from err
     try:
         pages, table_pages = [], []
