@@ -95,14 +95,20 @@ def split_past_results(
         if year is False:
             kept.append(target)
             continue
+        year = year if isinstance(year, int) else target.year
+        base = target.base_year
+        if base is None and year is not None and "年均" in target.indicator:
+            # "“十三五”时期年均增长7.1%": an average over the period, not that year's value.
+            period = _period_in(_sentence_before(text, target.start))
+            base = (period - 5) if period is not None and period == year else None
         past.append(
             ExtractedBaseline(
                 indicator=target.indicator,
                 indicator_code=target.indicator_code,
                 value=target.value,
                 unit=target.unit,
-                year=year if isinstance(year, int) else target.year,
-                base_year=target.base_year,
+                year=year,
+                base_year=base,
                 relative_change=target.relative_change,
                 node=target.node,
                 start=target.start,
@@ -112,14 +118,20 @@ def split_past_results(
     return kept, past
 
 
+def _period_in(sentence: str) -> int | None:
+    """The end year of the last plan period the sentence names ("十三五"时期 → 2020)."""
+    period = None
+    for m in _PERIOD_RE.finditer(sentence):
+        period = _PERIOD_END[m.group(1)]
+    return period
+
+
 def _past_year(
     target: ExtractedTarget, text: str, background: set[str], base_year: int | None
 ) -> int | None | bool:
     """The year of a past result (None when unknown), or False for a target."""
     sentence = _sentence_before(text, target.start)
-    period = None
-    for m in _PERIOD_RE.finditer(sentence):
-        period = _PERIOD_END[m.group(1)]
+    period = _period_in(sentence)
     bare = [int(m.group(1)) for m in _BARE_YEAR_RE.finditer(sentence)]
     stated = bare[-1] if bare else None
     if target.node in background:

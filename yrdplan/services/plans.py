@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 
 from yrdplan.analytics.link_suggest import suggest_links
 from yrdplan.domain.indicators import Observation
+from yrdplan.domain.people import UserInfo
 from yrdplan.domain.plan_diff import PlanDiff, diff_plans
 from yrdplan.domain.plans import NODE_KINDS, PLAN_KINDS, ParsedPlan
-from yrdplan.errors import ConflictError, InputError, NotFoundError
+from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from yrdplan.services.indicator_data import check_region_rights
 from yrdplan.store.repos import plans as plan_repo
+from yrdplan.store.repos import users as user_repo
 from yrdplan.store.repos.indicators import add_observations
 from yrdplan.store.repos.regions import get_region
 from yrdplan.store.schema import (
@@ -481,29 +484,50 @@ def baseline_rows(session: Session, version: PlanVersion) -> list[dict]:
     ]
 
 
+def list_baselines(session: Session, plan_ref: str | int, version: int | None = None) -> list[dict]:
+    """The baselines of a plan version (the one in force by default), as ``baseline_rows``."""
+    plan = plan_repo.find_plan(session, plan_ref)
+    return baseline_rows(session, plan_repo.get_version(session, plan, version))
+
+
+def active_user(session: Session, username: str) -> UserInfo:
+    """The active user named ``username`` (for the CLI's ``--as``); ``NotFoundError`` else."""
+    row = user_repo.find_user(session, username)
+    if row is None or not row.is_active:
+        raise NotFoundError(f"no active user {username!r}")
+    return user_repo.to_info(session, row)
+
+
 def import_baselines(
-    session: Session,
-    plan_ref: str | int,
-    version: int | None = None,
-    *,
-    actor_id: int | None = None,
+    session: Session, user: UserInfo, plan_ref: str | int, version: int | None = None
 ) -> dict:
     """Write a plan version's baselines into the observations of the plan's region.
 
     Only levels with a catalogue indicator, a year and the indicator's unit are written; each
     observation's source names the plan and version, its vintage is the plan's issue date (or
-    the version's import date). Importing twice changes nothing.
+    the version's import date). Importing twice changes nothing. The office may import any
+    plan's baselines, a data steward those of the regions they keep; nobody else.
     """
     plan = plan_repo.find_plan(session, plan_ref)
     row = plan_repo.get_version(session, plan, version)
     if not plan.region_code:
         raise InputError(f"plan {plan.code} has no region; give it one to import its baselines")
+    if not user.can_manage:
+        if user.role != "data_steward":
+            raise PermissionDenied(f"{user.username} may not write observations")
+        check_region_rights(session, user, {plan.region_code})
+    actor_id = user.id
     vintage = (plan.issued_on or row.created_at.date()).isoformat()
-    records, skipped = [], {}
-    for item in baseline_rows(session, row):
-        if item["skip"]:
-            skipped[item["skip"]] = skipped.get(item["skip"], 0) + 1
+    records, skipped, seen = [], {}, set()
+    # A value in the indicator table outranks the same one stated in the text.
+    rows = sorted(baseline_rows(session, row), key=lambda item: item["table"] is None)
+    for item in rows:
+        key = (item["indicator_code"], item["year"])
+        reason = item["skip"] or ("duplicate" if key in seen else None)
+        if reason:
+            skipped[reason] = skipped.get(reason, 0) + 1
             continue
+        seen.add(key)
         records.append(
             Observation(
                 region_code=plan.region_code,
