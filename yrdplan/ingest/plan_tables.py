@@ -177,6 +177,16 @@ def _columns(rows: list[list[str]]) -> _Columns | None:
     return None
 
 
+def header_rows(rows: list[list[str]]) -> int:
+    """How many rows of an indicator table are header (0 when it is not one).
+
+    >>> header_rows([["指标", "2025年目标"], ["城镇化率", "88%"]])
+    1
+    """
+    columns = _columns(rows)
+    return columns.header_rows if columns is not None else 0
+
+
 def _is_header_row(row: list[str]) -> bool:
     return all(not re.search(r"\d", _norm(c)) or _year_of(c) for c in row) and any(
         _header_role(c) in ("target", "base", "year", "growth") for c in row

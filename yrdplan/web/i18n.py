@@ -493,6 +493,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.mine.edit": ("修改报送", "Change the report"),
     "d.mine.optional": ("配合单位或已完成任务，可选", "optional: supporting, or already done"),
     "d.no": ("否", "no"),
+    # plans as published: PDF/OFD, indicator tables, baselines (issue 12)
+    "plans.from_text": ("（正文）", "(from the text)"),
+    "plans.indicator_table": ("指标表", "Indicator table"),
+    "plans.target_kind": ("属性", "Kind"),
+    "plans.kind.binding": ("约束性", "binding"),
+    "plans.kind.indicative": ("预期性", "indicative"),
+    "plans.note": ("注", "Note"),
+    "plans.baselines": ("基期值与以往成绩（不是目标）", "Baselines and past results (not targets)"),
+    "plans.baselines_short": ("基期值", "Baselines"),
+    "plans.baselines_help": (
+        "规划中写明的过去年份或基期数值。可导入为本规划所属地区的观测值，来源注明本规划及版本。",
+        "Values the plan states for past or base years. They can be imported as observations "
+        "of the plan's region, with the plan and version as their source.",
+    ),
+    "plans.baseline_value": ("数值", "Value"),
+    "plans.baseline_year": ("年份", "Year"),
+    "plans.baseline_source": ("出处", "Source"),
+    "plans.observation": ("观测值", "Observation"),
+    "plans.importable": ("可导入", "importable"),
+    "plans.skip.change": ("变化量，非水平值", "a change, not a level"),
+    "plans.skip.indicator": ("指标不在目录中", "indicator not in the catalogue"),
+    "plans.skip.year": ("无年份", "no year"),
+    "plans.skip.unit": ("单位与目录不同", "unit differs from the catalogue"),
+    "plans.import_baselines": ("导入为观测值", "Import as observations"),
 }
 
 

@@ -30,6 +30,7 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.render import render
 from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.views.plan_sources import plan_sources_view
 
 router = APIRouter()
 KIND_LABELS = {
@@ -106,6 +107,7 @@ def plan_view_data(session: Session, plan: Plan, version: PlanVersion) -> dict:
     versions = session.scalars(
         select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.version)
     )
+    sources = plan_sources_view(session, version, bool(plan.region_code))
     links = session.scalar(
         select(func.count())
         .select_from(NodeLink)
@@ -167,6 +169,9 @@ def plan_view_data(session: Session, plan: Plan, version: PlanVersion) -> dict:
                 "base_year": t.base_year,
                 "relative_change": t.relative_change,
                 "standard": t.standard,
+                "kind": t.kind,
+                "table": t.table_key,
+                "note": t.note,
                 "text": phrases[i],
                 "original": source[t.start : t.end],
             }
@@ -176,7 +181,9 @@ def plan_view_data(session: Session, plan: Plan, version: PlanVersion) -> dict:
             "nodes": len(nodes),
             "tasks": sum(n.is_task for n in nodes),
             "targets": len(targets),
+            "baselines": len(sources.baselines),
         },
+        "sources": sources.model_dump(mode="json"),
         "links": links,
         "node_kinds": list(NODE_KINDS),
     }
@@ -255,6 +262,18 @@ def confirm(ref: str, number: int, database: DatabaseDep, user: OfficeUser):
         summary = plan_service.confirm_version(session, ref, number, actor_id=user.id)
         plan_id = plan_repo.find_plan(session, ref).id
     return RedirectResponse(f"/plans/{plan_id}/versions/{summary['version']}", status_code=303)
+
+
+@router.post(
+    "/plans/{ref}/versions/{number}/baselines/import",
+    include_in_schema=False,
+    dependencies=[Depends(verify_csrf)],
+)
+def import_baselines(ref: str, number: int, database: DatabaseDep, user: OfficeUser):
+    with database.write(actor_of(user)) as session:
+        plan_service.import_baselines(session, user, ref, number)
+        plan_id = plan_repo.find_plan(session, ref).id
+    return RedirectResponse(f"/plans/{plan_id}/versions/{number}#baselines", status_code=303)
 
 
 @router.post("/plans/nodes/{node_id}", include_in_schema=False, dependencies=[Depends(verify_csrf)])

@@ -1,0 +1,1 @@
+"""What each page shows: view functions returning language-free ``…Public`` models."""
