@@ -24,6 +24,9 @@ from yrdplan.ingest.doc_tables import SourceTable
 
 # Margins where running heads and feet live, as a share of the page height.
 _BAND = 0.09
+_EDGE_LINES = 2
+# A running head or foot is short; a full body line never is.
+_MAX_HEAD = 40
 _PAGE_NUMBER_RE = re.compile(
     r"^(?:[-—–－_\s]*\d{1,4}[-—–－_\s]*"
     r"|\d{1,4}\s*/\s*\d{1,4}"
@@ -261,31 +264,41 @@ def _is_marginal(line: _Line, page: PageGlyphs) -> bool:
     return line.bottom <= page.height * _BAND or line.top >= page.height * (1 - _BAND)
 
 
+def _margin_lines(items: list, page: PageGlyphs, depth: int) -> list[_Line]:
+    """The ``depth`` outermost lines at the top and at the bottom of a page that lie in its
+    margins: where running heads, feet and page numbers are."""
+    lines = [item for item in items if isinstance(item, _Line)]
+    edge = lines[:depth] + lines[-depth:]
+    return [line for line in edge if _is_marginal(line, page)]
+
+
 def _drop_furniture(items_by_page: list[list], pages: list[PageGlyphs]) -> None:
-    """Remove page numbers, stamps, URLs and lines repeated in the margins of many pages."""
-    repeated = Counter(
-        shape
-        for items, page in zip(items_by_page, pages, strict=True)
-        for shape in {
-            _shape(item.text)
-            for item in items
-            if isinstance(item, _Line) and _is_marginal(item, page)
+    """Remove page numbers, stamps and URLs near the page edges, and running heads: the very
+    first or last line of a page, short, at the same place with the same text (digits aside)
+    on many pages. Only the outermost line is taken for a running head, because a tight
+    layout starts body text inside the margin band too, and body lines can repeat."""
+    heads = [
+        {
+            (_shape(line.text), round(line.top / 3))
+            for line in _margin_lines(items, page, 1)
+            if len(line.text) <= _MAX_HEAD
         }
-    )
+        for items, page in zip(items_by_page, pages, strict=True)
+    ]
+    repeated = Counter(key for keys in heads for key in keys)
     enough = max(2, len(pages) // 3)
     for items, page in zip(items_by_page, pages, strict=True):
-        items[:] = [
-            item
-            for item in items
-            if not (
-                isinstance(item, _Line)
-                and _is_marginal(item, page)
-                and (
-                    repeated[_shape(item.text)] >= enough
-                    or any(_PAGE_NUMBER_RE.match(s) or _STAMP_RE.search(s) for s in item.segments)
-                )
-            )
-        ]
+        drop = {
+            id(line)
+            for line in _margin_lines(items, page, _EDGE_LINES)
+            if any(_PAGE_NUMBER_RE.match(s) or _STAMP_RE.search(s) for s in line.segments)
+        }
+        drop |= {
+            id(line)
+            for line in _margin_lines(items, page, 1)
+            if repeated[(_shape(line.text), round(line.top / 3))] >= enough
+        }
+        items[:] = [item for item in items if id(item) not in drop]
 
 
 # -- writing the text ------------------------------------------------------------------------

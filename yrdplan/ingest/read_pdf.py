@@ -24,6 +24,10 @@ from yrdplan.ingest.layout import Glyph, PageGlyphs, TableGrid, lay_out
 # A page drawing fewer line or box objects than this has no ruled table worth looking for.
 _MIN_TABLE_PATHS = 6
 _SKIP = frozenset("\r\n\x00\ufffe\uffff")
+_NEEDS_OCR = (
+    "the PDF has no text layer (scanned images); it needs OCR (text recognition) before it "
+    "can be imported, so nothing was imported"
+)
 
 
 def read_pdf(path: Path, data: bytes) -> tuple[str, list[SourceTable]]:
@@ -50,13 +54,14 @@ def read_pdf(path: Path, data: bytes) -> tuple[str, list[SourceTable]]:
     finally:
         document.close()
     if not any(page.glyphs for page in pages):
-        raise InputError(
-            f"{path}: the PDF has no text layer (a scanned image); it needs OCR (text "
-            "recognition) before it can be imported, so nothing was imported"
-        )
+        raise InputError(f"{path}: {_NEEDS_OCR}")
     if table_pages:
         _find_tables(data, pages, table_pages)
-    return lay_out(pages)
+    text, tables = lay_out(pages)
+    if not text.strip():
+        # Only a printer's header and footer had text: the pages themselves are images.
+        raise InputError(f"{path}: {_NEEDS_OCR}")
+    return text, tables
 
 
 def _page_glyphs(page) -> PageGlyphs:
