@@ -33,12 +33,12 @@ INDICATOR_PLAN = f"""<!doctype html><html><head><meta charset="utf-8"><title>南
 <tr><th rowspan="2">类别</th><th rowspan="2">指标</th><th rowspan="2">单位</th><th>2020年</th><th colspan="2">目标值</th><th rowspan="2">年均增长<br>〔累计〕</th><th rowspan="2">属性</th></tr>
 <tr><th>基期值</th><th>2025年</th><th>2035年</th></tr>
 <tr><td rowspan="2">经济发展</td><td>地区生产总值增长</td><td>%</td><td>4.6</td><td>—</td><td>—</td><td>6左右</td><td>预期性</td></tr>
-<tr><td>全员劳动生产率*</td><td>万元/人</td><td>22</td><td>28</td><td>40</td><td>5</td><td>预期性</td></tr>
+<tr><td>全员劳动生产率</td><td>万元/人</td><td>22</td><td>28</td><td>40</td><td>5</td><td>预期性</td></tr>
 <tr><td rowspan="3">绿色生态</td><td>单位地区生产总值能源消耗降低</td><td>%</td><td>—</td><td>—</td><td>—</td><td>〔14〕</td><td>约束性</td></tr>
 <tr><td>细颗粒物（PM2.5）平均浓度</td><td>微克/立方米</td><td>31</td><td>&lt;30</td><td>≤25</td><td>—</td><td>约束性</td></tr>
 <tr><td>森林覆盖率</td><td>%</td><td>26.5</td><td>—</td><td>—</td><td>[1]</td><td>约束性</td></tr>
 </table>
-<p>注：〔 〕内为五年累计数；带*的为约束性指标；全员劳动生产率按2020年价格计算。</p>
+<p>注：〔 〕内为五年累计数；全员劳动生产率按2020年价格计算。</p>
 <p>三、保障措施</p>
 <p>加强组织领导。</p>
 </body></html>
@@ -138,4 +138,43 @@ def write_ofd(path: Path, pages: list[list[str]], *, header: str = "南京市人
                 f'<ofd:Content><ofd:Layer ID="2">{"".join(objects)}</ofd:Layer></ofd:Content>'
                 "</ofd:Page>",
             )
+    return path
+
+
+INDICATOR_ROWS = [
+    ["类别", "指标", "单位", "2020年", "目标值", "目标值", "年均增长〔累计〕", "属性"],
+    ["类别", "指标", "单位", "基期值", "2025年", "2035年", "年均增长〔累计〕", "属性"],
+    ["经济发展", "地区生产总值增长", "%", "4.6", "—", "—", "6左右", "预期性"],
+    ["经济发展", "全员劳动生产率", "万元/人", "22", "28", "40", "5", "预期性"],
+    ["绿色生态", "单位地区生产总值能源消耗降低", "%", "—", "—", "—", "〔14〕", "约束性"],
+    ["绿色生态", "细颗粒物（PM2.5）平均浓度", "微克/立方米", "31", "<30", "≤25", "—", "约束性"],
+    ["绿色生态", "森林覆盖率", "%", "26.5", "—", "—", "[1]", "约束性"],
+]
+
+
+def write_docx(path: Path) -> Path:
+    """The indicator plan as a Word file, its table with merged cells (python-docx merges)."""
+    import docx
+
+    word = docx.Document()
+    for line in ("南京市“十四五”发展规划", "一、主要目标", "“十四五”时期经济社会发展主要指标"):
+        word.add_paragraph(line)
+    table = word.add_table(rows=len(INDICATOR_ROWS), cols=8)
+    for i, row in enumerate(INDICATOR_ROWS):
+        for j, text in enumerate(row):
+            if i == 1 and j in (0, 1, 2, 6, 7):
+                continue  # merged with the cell above
+            if j == 0 and i in (3, 5, 6):
+                continue  # the category cell spans its rows
+            if i == 0 and j == 5:
+                continue  # 目标值 spans two columns
+            table.cell(i, j).text = text
+    for j in (0, 1, 2, 6, 7):
+        table.cell(0, j).merge(table.cell(1, j))
+    table.cell(0, 4).merge(table.cell(0, 5))
+    table.cell(2, 0).merge(table.cell(3, 0))
+    table.cell(4, 0).merge(table.cell(6, 0))
+    word.add_paragraph("注：〔 〕内为五年累计数；全员劳动生产率按2020年价格计算。")
+    word.add_paragraph("二、保障措施")
+    word.save(str(path))
     return path

@@ -65,7 +65,9 @@ def split_inline_items(nodes: list[ParsedNode], text: str) -> list[ParsedNode]:
             continue
         head_end = markers[0][0]
         head = text[node.start : head_end].rstrip()
-        out.append(dataclasses.replace(node, text=head, end=node.start + len(head)))
+        first_label = text[markers[0][0] : markers[0][1]].strip()
+        title = node.title.split(first_label, 1)[0].rstrip(" ：:，,") or node.title
+        out.append(dataclasses.replace(node, text=head, end=node.start + len(head), title=title))
         for index, (begin, label_end, number) in enumerate(markers):
             stop = markers[index + 1][0] if index + 1 < len(markers) else node.end
             own = text[begin:stop].rstrip()

@@ -135,8 +135,6 @@ def _header_role(header: str) -> str | None:
         return "growth"
     if re.search("基期|基准|基数|现状|起始|基础值|实际|完成值|现值|初值", h):
         return "base"
-    if _PERIOD_RE.search(h) and _PERIOD_RE.search(h).group(2) and "目标" not in h:
-        return "base"
     if re.search("目标|规划值|预期值|期末|力争|规划|预期", h):
         return "target"
     if "指标" in h or h in ("名称", "项目", "内容", "主要指标", "具体指标", "指标名称"):
