@@ -517,6 +517,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plans.skip.year": ("无年份", "no year"),
     "plans.skip.unit": ("单位与目录不同", "unit differs from the catalogue"),
     "plans.import_baselines": ("导入为观测值", "Import as observations"),
+    "plans.import_help_published": (
+        "支持 .txt（任意常见编码）、.html 网页、.docx、带文字层的 PDF 和 OFD；扫描件需先做文字识别（OCR）。"
+        "指标表中的目标与基期值分别列出。导入后为草稿，审核确认后生成任务清单和指标目标。"
+        "选择“修订版本”则导入为已有规划的新版本并显示差异。",
+        "Plain text (any common encoding), HTML pages, .docx, PDF with a text layer and OFD; a "
+        "scan needs OCR first. Targets and baseline values in indicator tables are listed apart. "
+        "An import is a draft until it is reviewed and confirmed; a revision becomes a new "
+        "version with a diff.",
+    ),
 }
 
 
