@@ -54,7 +54,7 @@ def test_pdf_table_is_recovered_with_merged_cells_filled(pdfs):
     assert [row[0] for row in table.rows[2:]] == ["经济发展"] * 2 + ["绿色生态"] * 3
     assert table.rows[5][1:6] == ["细颗粒物（PM2.5）平均浓度", "微克/立方米", "31", "<30", "≤25"]
     assert [note.replace(" ", "") for note in table.notes] == [
-        "注：〔〕内为五年累计数；带*的为约束性指标；全员劳动生产率按2020年价格计算。"
+        "注：〔〕内为五年累计数；全员劳动生产率按2020年价格计算。"
     ]
 
 

@@ -48,6 +48,7 @@ _LABEL_RE = re.compile(
     r"|[一二三四五六七八九十]是"
     r"|注[：:]|附件|附表)"
 )
+_LEADING_TOKEN_RE = re.compile(r"[\x21-\x7e\u00c0-\u024f]+")
 _CJK_RE = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
@@ -341,7 +342,11 @@ def _write(flow: list[_Line | _Table]) -> tuple[str, list[SourceTable]]:
 def _joins(line: _Line, following: _Line, left: float, right: float) -> bool:
     """Whether ``following`` continues the sentence ``line`` wrapped out of."""
     size = max(line.size, following.size)
-    if line.x1 < right - 1.5 * size:
+    # A Latin word, number or gloss ("(shè)") that did not fit moves whole to the next line,
+    # leaving this one short by its width: that is a wrap, not a paragraph end.
+    token = _LEADING_TOKEN_RE.match(following.text)
+    room = 1.5 + (0.6 * len(token.group()) if token else 0.0)
+    if line.x1 < right - room * size:
         return False  # the line stops short: a paragraph, heading or title ends there
     if following.x0 > left + 1.0 * size:
         return False  # an indented first line
