@@ -160,6 +160,7 @@ def write_docx(path: Path) -> Path:
     for line in ("南京市“十四五”发展规划", "一、主要目标", "“十四五”时期经济社会发展主要指标"):
         word.add_paragraph(line)
     table = word.add_table(rows=len(INDICATOR_ROWS), cols=8)
+    table.style = "Table Grid"  # ruled, so that a PDF printed from it has its cell borders
     for i, row in enumerate(INDICATOR_ROWS):
         for j, text in enumerate(row):
             if i == 1 and j in (0, 1, 2, 6, 7):
@@ -178,3 +179,21 @@ def write_docx(path: Path) -> Path:
     word.add_paragraph("二、保障措施")
     word.save(str(path))
     return path
+
+
+def docx_to_pdf(docx_path: Path, folder: Path) -> Path | None:
+    """The Word file printed to PDF by LibreOffice, or None when LibreOffice is not installed."""
+    import shutil
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation=file://{folder}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(folder), str(docx_path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )  # fmt: skip
+    pdf = folder / (docx_path.stem + ".pdf")
+    return pdf if pdf.exists() else None

@@ -165,3 +165,10 @@ def test_malformed_and_encrypted_ofd_fail_clearly(tmp_path):
     not_zip.write_text("一、总体要求", encoding="utf-8")
     with pytest.raises(InputError, match="plain.ofd: not a valid OFD file"):
         read_document(not_zip)
+
+
+def test_an_ofd_of_images_needs_ocr(tmp_path):
+    # Pages whose only text is the running head and the page number: scanned images.
+    path = write_ofd(tmp_path / "scan.ofd", [[], []])
+    with pytest.raises(InputError, match="scan.ofd: the OFD file has no text .*OCR"):
+        read_document(path)

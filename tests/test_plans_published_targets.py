@@ -1,7 +1,7 @@
 """Targets from indicator tables, past results as baselines, inline sub-items, named standards."""
 
 import pytest
-from plan_documents import INDICATOR_PLAN, print_pdf, write_docx
+from plan_documents import INDICATOR_PLAN, docx_to_pdf, print_pdf, write_docx
 
 from yrdplan.ingest.catalogue import load_catalogue
 from yrdplan.ingest.inline_items import split_inline_items
@@ -75,6 +75,16 @@ def test_pdf_table_reads_the_same_as_the_page_it_was_printed_from(tmp_path, html
     text_targets = lambda p: {(t.indicator, t.value, t.year) for t in p.targets if not t.table}  # noqa: E731
     assert text_targets(plan) == text_targets(html_plan)
     assert [n.label for n in plan.nodes] == [n.label for n in html_plan.nodes]
+
+
+def test_pdf_printed_from_word_by_libreoffice_reads_the_same(tmp_path):
+    pdf = docx_to_pdf(write_docx(tmp_path / "plan.docx"), tmp_path)
+    if pdf is None:
+        pytest.skip("LibreOffice is not installed")
+    plan = parse_plan(pdf)
+    assert plan.source_format == "pdf"
+    assert _table_targets(plan) == EXPECTED_TABLE_TARGETS
+    assert _table_baselines(plan) == EXPECTED_TABLE_BASELINES
 
 
 # Header wordings seen in published plans, each with the roles it must take.

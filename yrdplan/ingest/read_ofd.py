@@ -50,12 +50,16 @@ def read_ofd(path: Path, data: bytes) -> tuple[str, list[SourceTable]]:
         raise InputError(f"{path}: a damaged OFD package ({err})") from err
     if not pages:
         raise InputError(f"{path}: not a valid OFD file (OFD.xml names no document with pages)")
+    needs_ocr = (
+        f"{path}: the OFD file has no text (scanned images); it needs OCR (text recognition) "
+        "before it can be imported, so nothing was imported"
+    )
     if not any(page.glyphs for page in pages):
-        raise InputError(
-            f"{path}: the OFD file has no text (scanned images); it needs OCR (text recognition) "
-            "before it can be imported, so nothing was imported"
-        )
-    return lay_out(pages)
+        raise InputError(needs_ocr)
+    text, tables = lay_out(pages)
+    if not text.strip():
+        raise InputError(needs_ocr)  # only running heads and page numbers had text
+    return text, tables
 
 
 def _local(tag: str) -> str:
