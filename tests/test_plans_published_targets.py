@@ -252,3 +252,21 @@ def test_達標_as_a_word_is_no_target():
         extract_targets("跨界河流断面水质达标率等量化指标，对于能耗强度达标而发展较快地区。", [])[0]
         == []
     )
+
+
+def test_a_page_laid_out_in_a_table_keeps_its_text_targets(tmp_path):
+    body = "到2025年，常住人口城镇化率达到75%以上。" + "推进区域协同发展，" * 40
+    page = (
+        '<html><head><meta charset="utf-8"></head><body><table>'
+        f"<tr><td>首页</td><td>主要指标</td></tr><tr><td>导航</td><td><p>一、总体要求</p><p>{body}</p>"
+        "<table><tr><td>指标</td><td>2025年</td></tr><tr><td>研发投入强度</td><td>3%</td></tr></table>"
+        "</td></tr></table></body></html>"
+    )
+    path = tmp_path / "layout.html"
+    path.write_text(page, encoding="utf-8")
+    plan = parse_plan(path)
+    assert {(t.indicator_code, t.value, t.table) for t in plan.targets} == {
+        ("URBANIZATION", 75.0, None),
+        ("RD_INTENSITY", 3.0, "t1"),
+    }
+    assert len(plan.tables) == 1

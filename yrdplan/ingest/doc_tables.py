@@ -19,6 +19,7 @@ _NOTE_RE = re.compile(
     r"^\s*(?:注\s*\d?\s*[：:.、]|注\s*[一二三四五六七八九]?\s*[：:]|说明\s*[：:]|备注\s*[：:]|[*＊※]|[①-⑳])"
 )
 _MAX_NOTE_LINES = 6
+_MAX_CELL = 300
 
 
 @dataclass(slots=True)
@@ -143,15 +144,19 @@ def _span(value: str | None) -> int:
 
 
 def html_tables(markup: str) -> list[tuple[list[list[str]], list[list[bool]]]]:
-    """Every table of an HTML page with at least two rows and two columns, as filled grids."""
+    """Every table of an HTML page with at least two rows and two columns and no cell longer
+    than a data table's, as filled grids."""
     parser = _TableParser()
     parser.feed(markup)
     parser.close()
     found = []
     for rows in parser.tables:
         grid, own = fill_grid(rows)
-        if len(grid) >= 2 and grid and len(grid[0]) >= 2:
-            found.append((grid, own))
+        if len(grid) < 2 or len(grid[0]) < 2:
+            continue
+        if any(len(cell) > _MAX_CELL for row in grid for cell in row):
+            continue  # a page laid out in a table, not a table of data
+        found.append((grid, own))
     return found
 
 

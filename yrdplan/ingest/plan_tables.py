@@ -117,9 +117,13 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", _cell(text))
 
 
+# A header cell is a few words; a longer cell is text (a page laid out in a table).
+_MAX_HEADER = 24
+
+
 def _header_role(header: str) -> str | None:
     h = _norm(header)
-    if not h:
+    if not h or len(h) > _MAX_HEADER:
         return None
     if "属性" in h or "性质" in h or h in ("指标类型", "类型"):
         return "attribute"

@@ -137,15 +137,15 @@ def _read_tables(
     """Read each indicator table; its targets replace what the text extractor read from its
     lines. Offsets are the original text's."""
     from yrdplan.ingest.plan_tables import TableContext, read_indicator_table
-    from yrdplan.ingest.targets import _default_catalogue
+    from yrdplan.ingest.targets import default_catalogue
 
     def node_at(start: int, end: int) -> str | None:
+        """The node whose own text the span starts in: the last one starting before it."""
         best = None
         for node in nodes:
-            if node.start <= start < max(node.end, node.start + 1) or (
-                node.start <= start and best is None
-            ):
-                best = node.id
+            if node.start > start:
+                break
+            best = node.id
         return best
 
     years = Counter(t.year for t in targets if t.year)
@@ -177,7 +177,7 @@ def _read_tables(
             base_year=base_year,
             node_at=node_at,
         )
-        reading = read_indicator_table(source.rows, context, _default_catalogue())
+        reading = read_indicator_table(source.rows, context, default_catalogue())
         tables.append(table)
         if reading is None:
             continue

@@ -749,6 +749,11 @@ def _default_catalogue() -> Catalogue:
     return load_catalogue()
 
 
+def default_catalogue() -> Catalogue:
+    """The shipped indicator catalogue, loaded once per process."""
+    return _default_catalogue()
+
+
 def extract_targets(
     clean_text: str,
     nodes: list[ParsedNode],
