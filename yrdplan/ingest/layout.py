@@ -116,9 +116,10 @@ def lay_out(pages: list[PageGlyphs]) -> tuple[str, list[SourceTable]]:
     _drop_furniture(items_by_page, pages)
     flow: list[_Line | _Table] = []
     for items in items_by_page:
-        for item in items:
+        for position, item in enumerate(items):
             previous = flow[-1] if flow else None
-            if isinstance(item, _Table) and isinstance(previous, _Table):
+            # Only a table that opens a page continues the one that closed the page before.
+            if position == 0 and isinstance(item, _Table) and isinstance(previous, _Table):
                 if _continues(previous, item):
                     start = 1 if item.cells and item.cells[0] == previous.cells[0] else 0
                     previous.cells.extend(item.cells[start:])
