@@ -270,3 +270,19 @@ def test_a_page_laid_out_in_a_table_keeps_its_text_targets(tmp_path):
         ("RD_INTENSITY", 3.0, "t1"),
     }
     assert len(plan.tables) == 1
+
+
+def test_unit_in_the_indicator_name_when_there_is_no_unit_column():
+    rows = [
+        ["序号", "主要指标", "2020年", "2025年"],
+        ["1", "常住人口城镇化率（%）", "86.8", "88左右"],
+    ]
+    reading = read_indicator_table(rows, TableContext("t1", [(0, 1), (2, 3)], []), load_catalogue())
+    (target,) = reading.targets
+    assert (target.indicator, target.unit, target.comparator, target.year) == (
+        "常住人口城镇化率",
+        "%",
+        "~",
+        2025,
+    )
+    assert [(b.value, b.unit, b.year) for b in reading.baselines] == [(86.8, "%", 2020)]

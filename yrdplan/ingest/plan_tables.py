@@ -280,14 +280,24 @@ def parse_cell(text: str) -> _Cell | None:
     return _Cell(a, b, unit, comparator, cumulative)
 
 
-def _strip_name(name: str) -> tuple[str, str]:
-    """The indicator name without footnote markers, and the markers."""
+_UNIT_IN_NAME_RE = re.compile(
+    r"[（(](?P<unit>[%‰]|[^()（）]{0,8}(?:元|人|吨|米|公里|个|万|亿|天|年|岁|度|瓦)[^()（）]{0,4})[)）]$"
+)
+
+
+def _strip_name(name: str) -> tuple[str, str, str]:
+    """The indicator name without footnote markers or a unit in brackets ("城镇化率（%）"),
+    the markers, and that unit.
+
+    >>> _strip_name("城镇化率（%）*")
+    ('城镇化率', '*', '%')
+    """
     markers = "".join(c for c in name if c in _MARKERS or c in _CIRCLED)
-    clean = "".join(c for c in name if c not in _MARKERS and c not in _CIRCLED)
-    clean = re.sub(
-        r"[（(](?:[%‰]|[^()（）]{0,8}(?:元|人|吨|米|公里|个|万|亿)[^()（）]{0,4})[)）]$", "", clean
-    )
-    return clean.strip(), markers
+    clean = "".join(c for c in name if c not in _MARKERS and c not in _CIRCLED).strip()
+    m = _UNIT_IN_NAME_RE.search(clean)
+    if m is None:
+        return clean, markers, ""
+    return clean[: m.start()].strip(), markers, m["unit"]
 
 
 def _change_word(name: str) -> tuple[str, str | None]:
@@ -377,7 +387,7 @@ class _RowReader:
         cols = self.columns
         if cols.name >= len(row):
             return
-        name, markers = _strip_name(_cell(row[cols.name]))
+        name, markers, unit_in_name = _strip_name(_cell(row[cols.name]))
         if (
             not name
             or _header_role(name) == "name"
@@ -388,6 +398,7 @@ class _RowReader:
             self.context.row_spans[index] if index < len(self.context.row_spans) else (0, 0)
         )
         unit = _unit(row[cols.unit]) if cols.unit is not None and cols.unit < len(row) else ""
+        unit = unit or unit_in_name
         kind = (
             _kind(row[cols.attribute])
             if cols.attribute is not None and cols.attribute < len(row)
