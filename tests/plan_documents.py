@@ -100,10 +100,44 @@ def _text_object(obj_id: int, x: float, y: float, text: str, size: float = 4.0) 
 OFD_WIDTH = 38  # characters a line, 4 mm each: the type area is 152 mm wide
 
 
-def write_ofd(path: Path, pages: list[list[str]], *, header: str = "南京市人民政府文件") -> Path:
+def _ofd_table(rows: list[list[str]], top: float) -> list[str]:
+    """A ruled table as OFD objects: thin PathObjects for the rules, one TextObject a cell."""
+    width, height, left = 36.0, 8.0, 25.0
+    columns = len(rows[0])
+    objects = []
+    for i in range(len(rows) + 1):
+        y = top + i * height
+        objects.append(
+            f'<ofd:PathObject ID="{500 + i}" Boundary="{left} {y} {width * columns} 0.3" '
+            'LineWidth="0.3"><ofd:AbbreviatedData>M 0 0 L 1 0</ofd:AbbreviatedData></ofd:PathObject>'
+        )
+    for j in range(columns + 1):
+        x = left + j * width
+        objects.append(
+            f'<ofd:PathObject ID="{600 + j}" Boundary="{x} {top} 0.3 {height * len(rows)}" '
+            'LineWidth="0.3"><ofd:AbbreviatedData>M 0 0 L 0 1</ofd:AbbreviatedData></ofd:PathObject>'
+        )
+    for i, row in enumerate(rows):
+        for j, text in enumerate(row):
+            objects.append(
+                _text_object(
+                    700 + i * 10 + j, left + j * width + 1, top + i * height + 1.5, text, 3.5
+                )
+            )
+    return objects
+
+
+def write_ofd(
+    path: Path,
+    pages: list[list[str]],
+    *,
+    header: str = "南京市人民政府文件",
+    table: list[list[str]] | None = None,
+) -> Path:
     """An OFD package, one page per list of paragraphs; a paragraph longer than a line wraps
     at :data:`OFD_WIDTH` characters (the last piece of a page's last paragraph may go on the
-    next page when it starts with ``+``). Each page gets a running header and "- n -"."""
+    next page when it starts with ``+``). Each page gets a running header and "- n -"; a
+    ``table`` is ruled under the last page's lines."""
     with zipfile.ZipFile(path, "w") as package:
         package.writestr(
             "OFD.xml",
@@ -131,6 +165,8 @@ def write_ofd(path: Path, pages: list[list[str]], *, header: str = "南京市人
             for i, line in enumerate(wrapped):
                 objects.append(_text_object(100 + i, 25, y, line))
                 y += 7
+            if table and number == len(pages) - 1:
+                objects += _ofd_table(table, y + 4)
             objects.append(_text_object(99, 98, 280, f"- {number + 1} -", 3.0))
             package.writestr(
                 f"Doc_0/Pages/Page_{number}/Content.xml",

@@ -172,3 +172,24 @@ def test_an_ofd_of_images_needs_ocr(tmp_path):
     path = write_ofd(tmp_path / "scan.ofd", [[], []])
     with pytest.raises(InputError, match="scan.ofd: the OFD file has no text .*OCR"):
         read_document(path)
+
+
+def test_ofd_ruled_table_gives_its_targets(tmp_path):
+    rows = [
+        ["指标", "单位", "2020年", "2025年", "属性"],
+        ["常住人口城镇化率", "%", "86.8", "88", "预期性"],
+        ["研发经费投入强度", "%", "3.5", "4以上", "预期性"],
+    ]
+    pages = [["“十四五”实施方案", "一、主要指标", "“十四五”时期主要指标"]]
+    path = write_ofd(tmp_path / "table.ofd", pages, table=rows)
+    (table,) = read_document(path).tables
+    assert table.rows == rows
+    plan = parse_plan(path)
+    assert {(t.indicator_code, t.value, t.comparator, t.year, t.table) for t in plan.targets} == {
+        ("URBANIZATION", 88.0, ">=", 2025, "t1"),
+        ("RD_INTENSITY", 4.0, ">=", 2025, "t1"),
+    }
+    assert {(b.indicator_code, b.value, b.year) for b in plan.baselines} == {
+        ("URBANIZATION", 86.8, 2020),
+        ("RD_INTENSITY", 3.5, 2020),
+    }

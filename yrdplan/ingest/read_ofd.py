@@ -5,8 +5,9 @@ which lists its pages (``Pages/Page_0/Content.xml``); a page's layers hold ``Tex
 each with a ``Boundary`` box and ``TextCode`` runs placed at ``X``/``Y`` (the baseline, in
 millimetres from the box's top left) with ``DeltaX`` advances between characters (``g 3 10``
 repeats an advance of 10 three times). The characters are placed as glyphs and laid out as a
-PDF's are, with the same cleaning (:mod:`yrdplan.ingest.layout`). Ruled tables are read as
-text lines, one per printed line; only PDF, HTML and .docx tables are recovered as tables.
+PDF's are, with the same cleaning (:mod:`yrdplan.ingest.layout`); thin ``PathObject``s are a
+ruled table's lines, found as a PDF's are (:func:`~yrdplan.ingest.read_pdf.find_grids`).
+Coordinates are turned into points on the way, so both formats share the same tolerances.
 
 A package that is not an OFD, is damaged, or is encrypted fails with an ``InputError``.
 """
@@ -22,8 +23,10 @@ from xml.etree import ElementTree
 from yrdplan.errors import InputError
 from yrdplan.ingest.doc_tables import SourceTable
 from yrdplan.ingest.layout import Glyph, PageGlyphs, lay_out
+from yrdplan.ingest.read_pdf import find_grids, rule_from_box
 
 _A4 = (210.0, 297.0)
+_PT = 72 / 25.4  # OFD works in millimetres, the layout in points
 
 
 def is_ofd(names: set[str]) -> bool:
@@ -107,8 +110,19 @@ def _document_pages(package: zipfile.ZipFile, document_name: str, path: Path) ->
             if _local(area.tag) == "PhysicalBox":
                 box = _box(area.text)[2:]
                 break
-        pages.append(PageGlyphs(box[0], box[1], _glyphs(content)))
+        page = PageGlyphs(box[0] * _PT, box[1] * _PT, _glyphs(content))
+        page.tables = find_grids(_rules(content))
+        pages.append(page)
     return pages
+
+
+def _rules(content: ElementTree.Element) -> list[tuple[str, float, float, float]]:
+    rules = []
+    for obj in content.iter():
+        if _local(obj.tag) == "PathObject":
+            x, y, w, h = _box(obj.get("Boundary"), (0.0, 0.0, 0.0, 0.0))
+            rules += rule_from_box(x * _PT, y * _PT, (x + w) * _PT, (y + h) * _PT, segments=5)
+    return rules
 
 
 def _advances(delta: str | None) -> list[float]:
@@ -141,6 +155,14 @@ def _glyphs(content: ElementTree.Element) -> list[Glyph]:
             for index, char in enumerate(code.text):
                 step = steps[index] if index < len(steps) else size
                 if not char.isspace():
-                    glyphs.append(Glyph(char, x, baseline - size, x + min(step, size), baseline))
+                    glyphs.append(
+                        Glyph(
+                            char,
+                            x * _PT,
+                            (baseline - size) * _PT,
+                            (x + min(step, size)) * _PT,
+                            baseline * _PT,
+                        )
+                    )
                 x += step
     return glyphs

@@ -156,14 +156,31 @@ def _rulings(page, height: float) -> list[tuple[str, float, float, float]]:
             obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
         )
         x0, x1, y0, y1 = left.value, right.value, height - top.value, height - bottom.value
-        if x1 - x0 <= _RULE and y1 - y0 > _RULE:
-            rules.append(("v", (x0 + x1) / 2, y0, y1))
-        elif y1 - y0 <= _RULE and x1 - x0 > _RULE:
-            rules.append(("h", (y0 + y1) / 2, x0, x1))
-        elif x1 - x0 > _RULE and y1 - y0 > _RULE and raw.FPDFPath_CountSegments(obj) <= 6:
-            # a stroked rectangle: a cell's four borders
-            rules += [("h", y0, x0, x1), ("h", y1, x0, x1), ("v", x0, y0, y1), ("v", x1, y0, y1)]
+        rules += rule_from_box(x0, y0, x1, y1, segments=raw.FPDFPath_CountSegments(obj))
     return rules
+
+
+def rule_from_box(
+    x0: float, top: float, x1: float, bottom: float, *, segments: int
+) -> list[tuple[str, float, float, float]]:
+    """The rules a path with this bounding box (points, origin top left) draws: a thin box is
+    one line; a box with few segments is a stroked rectangle, a cell's four borders.
+
+    >>> rule_from_box(10, 50, 200, 51, segments=5)
+    [('h', 50.5, 10, 200)]
+    """
+    if x1 - x0 <= _RULE and bottom - top > _RULE:
+        return [("v", (x0 + x1) / 2, top, bottom)]
+    if bottom - top <= _RULE and x1 - x0 > _RULE:
+        return [("h", (top + bottom) / 2, x0, x1)]
+    if x1 - x0 > _RULE and bottom - top > _RULE and segments <= 6:
+        return [
+            ("h", top, x0, x1),
+            ("h", bottom, x0, x1),
+            ("v", x0, top, bottom),
+            ("v", x1, top, bottom),
+        ]
+    return []
 
 
 def _touch(a: tuple, b: tuple) -> bool:
