@@ -39,7 +39,8 @@ def test_pdf_plan_review_shows_table_targets_and_baselines_apart(base_url, tmp_p
         assert "7.1" in baselines.inner_text() and "26.5" in baselines.inner_text()
         screenshot(page, "plan-published-review")
         page.click("#import-baselines button")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_selector("#flash")
+        assert page.locator("#flash").inner_text() == "已写入观测值 4 条，未变 0 条，未导入 3 条。"
         page.click("#confirm")
         page.wait_for_load_state("networkidle")
         assert "已确认" in page.locator(".plan-meta").inner_text()

@@ -517,6 +517,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plans.skip.year": ("无年份", "no year"),
     "plans.skip.unit": ("单位与目录不同", "unit differs from the catalogue"),
     "plans.import_baselines": ("导入为观测值", "Import as observations"),
+    "plans.flash.baselines": (
+        "已写入观测值 {written} 条，未变 {unchanged} 条，未导入 {skipped} 条。",
+        "{written} observations written, {unchanged} unchanged, {skipped} not imported.",
+    ),
     "plans.import_help_published": (
         "支持 .txt（任意常见编码）、.html 网页、.docx、带文字层的 PDF 和 OFD；扫描件需先做文字识别（OCR）。"
         "指标表中的目标与基期值分别列出。导入后为草稿，审核确认后生成任务清单和指标目标。"

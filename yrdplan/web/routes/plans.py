@@ -29,6 +29,7 @@ from yrdplan.web.deps import (
     verify_csrf,
 )
 from yrdplan.web.render import render
+from yrdplan.web.routes.tasks import _flash_text, flash
 from yrdplan.web.uploads import read_upload, upload_limit
 from yrdplan.web.views.plan_sources import plan_sources_view
 
@@ -237,7 +238,8 @@ def _version_page(
     request: Request, session: Session, user: UserInfo | None, ref: str, number: int | None
 ):
     plan, version = _readable_version(session, user, ref, number)
-    return render(request, "plan.html", plan_view_data(session, plan, version), user)
+    data = plan_view_data(session, plan, version)
+    return render(request, "plan.html", data, user, extra={"flash": _flash_text(request)})
 
 
 @router.get("/plans/{ref}", include_in_schema=False)
@@ -269,10 +271,19 @@ def confirm(ref: str, number: int, database: DatabaseDep, user: OfficeUser):
     include_in_schema=False,
     dependencies=[Depends(verify_csrf)],
 )
-def import_baselines(ref: str, number: int, database: DatabaseDep, user: OfficeUser):
+def import_baselines(
+    ref: str, number: int, request: Request, database: DatabaseDep, user: OfficeUser
+):
     with database.write(actor_of(user)) as session:
-        plan_service.import_baselines(session, user, ref, number)
+        summary = plan_service.import_baselines(session, user, ref, number)
         plan_id = plan_repo.find_plan(session, ref).id
+    flash(
+        request,
+        "plans.flash.baselines",
+        written=summary["added"] + summary["revised"],
+        unchanged=summary["unchanged"],
+        skipped=sum(summary["skipped"].values()),
+    )
     return RedirectResponse(f"/plans/{plan_id}/versions/{number}#baselines", status_code=303)
 
 
