@@ -98,6 +98,7 @@ GET    /plans/{ref}/diff                                L F F F R R
 GET    /plans/{ref}/links                               R R R R R R
 POST   /plans/{ref}/links/suggest                       L F F F R R
 GET    /plans/{ref}/versions/{number}                   R R R R R R
+POST   /plans/{ref}/versions/{number}/baselines/import  L F F R R R
 POST   /plans/{ref}/versions/{number}/confirm           L F F F R R
 GET    /regional                                        R R R R R R
 GET    /regional/benchmark                              R R R R R R

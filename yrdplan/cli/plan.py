@@ -22,12 +22,16 @@ from yrdplan.cli.common import (
 )
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.plans import PLAN_KINDS, ParsedPlan
+from yrdplan.errors import InputError
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services.plans import (
     PlanMeta,
+    active_user,
     confirm_version,
     diff_versions,
+    import_baselines,
     import_plan,
+    list_baselines,
     list_plans_public,
     suggest_plan_links,
 )
@@ -46,7 +50,9 @@ class ParseFormat(StrEnum):
 FileArgument = Annotated[
     Path,
     typer.Argument(
-        help="A plan document: .txt (any common encoding), .html or .docx.", show_default=False
+        help="A plan document: .txt (any common encoding), .html, .docx, .pdf (with a text layer) "
+        "or .ofd.",
+        show_default=False,
     ),
 ]
 
@@ -72,6 +78,8 @@ def render_plan(plan: ParsedPlan) -> None:
     console.print(_node_tree(plan))
     if plan.targets:
         console.print(_targets_table(plan))
+    if plan.baselines:
+        console.print(_baselines_table(plan))
     if plan.problems:
         console.print(_problems_table(plan))
 
@@ -91,7 +99,8 @@ def _node_tree(plan: ParsedPlan) -> Tree:
 
 def _targets_table(plan: ParsedPlan) -> Table:
     table = Table(title=f"Targets ({len(plan.targets)})")
-    for column in ("node", "indicator", "code", "comparator", "value", "unit", "year", "source"):
+    columns = ("node", "indicator", "code", "comparator", "value", "unit", "year", "source", "kind")
+    for column in columns:
         table.add_column(column)
     for t in plan.targets:
         value = _number(t.value) + (f"–{_number(t.value_high)}" if t.value_high is not None else "")
@@ -105,7 +114,30 @@ def _targets_table(plan: ParsedPlan) -> Table:
             value,
             t.unit,
             str(t.year or ""),
-            t.standard or "",
+            t.standard or (f"table {t.table}" if t.table else ""),
+            t.kind or "",
+        )
+    return table
+
+
+def _baselines_table(plan: ParsedPlan) -> Table:
+    table = Table(title=f"Baselines: past values, not targets ({len(plan.baselines)})")
+    for column in ("node", "indicator", "code", "value", "unit", "year", "source"):
+        table.add_column(column)
+    for b in plan.baselines:
+        value = _number(b.value)
+        if b.relative_change is not None:
+            value = f"{b.relative_change:+.0%}"
+        if b.base_year is not None:
+            value += f" vs {b.base_year}"
+        table.add_row(
+            b.node or "",
+            b.indicator,
+            b.indicator_code or "",
+            value,
+            b.unit,
+            str(b.year or ""),
+            f"table {b.table}" if b.table else "text",
         )
     return table
 
@@ -168,7 +200,7 @@ def import_(
     console.print(
         f"Imported {file} as plan {result.code} (id {result.plan_id}) version {result.version}"
         f"{' (confirmed)' if confirm else ' (draft)'}: {result.nodes} nodes, {result.tasks} tasks, "
-        f"{result.targets} targets, {result.problems} problems"
+        f"{result.targets} targets, {result.problems} problems, {len(parsed.baselines)} baselines"
     )
     if result.diff is not None:
         _print_diff(result.diff)
@@ -292,3 +324,55 @@ def _describe(item: dict) -> str:
     if "indicator" in item:
         return f"{item['indicator']} {item.get('comparator', '')} {item.get('value')} {item.get('unit', '')} ({item.get('year')})"
     return f"{item.get('label', '')} {item.get('title', '')}".strip()
+
+
+BASELINE_COLUMNS = [
+    "id",
+    "indicator",
+    "indicator_code",
+    "value",
+    "unit",
+    "year",
+    "base_year",
+    "table",
+    "skip",
+]
+
+
+@app.command("baselines")
+def baselines(
+    plan: Annotated[str, typer.Argument(help="Plan id or code.")],
+    version: Annotated[
+        int | None, typer.Option(help="Version (default: the one in force).")
+    ] = None,
+    import_: Annotated[
+        bool,
+        typer.Option(
+            "--import",
+            help="Write the importable ones into the observations of the plan's region.",
+        ),
+    ] = False,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="With --import: act as this user (their rights).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """A version's baselines (past values the plan states); --import makes them observations."""
+    with open_database(db) as database:
+        if import_:
+            if not as_user:
+                raise InputError("--import writes observations: name the user with --as NAME")
+            with database.write() as session:
+                user = active_user(session, as_user)
+                summary = import_baselines(session, user, plan, version)
+            skipped = ", ".join(f"{n} ({why})" for why, n in summary["skipped"].items())
+            console.print(
+                f"Baselines of {summary['plan']} version {summary['version']}: "
+                f"{summary['added']} observations added, {summary['revised']} revised, "
+                f"{summary['unchanged']} unchanged; skipped: {skipped or 'none'}"
+            )
+            return
+        with database.read() as session:
+            rows = list_baselines(session, plan, version)
+    print_rows(rows, BASELINE_COLUMNS, fmt, title="Baselines")

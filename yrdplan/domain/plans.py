@@ -32,6 +32,7 @@ NODE_KINDS: tuple[str, ...] = (
 )
 
 TargetComparator = Literal[">=", "<=", "=", "~", "between"]
+TargetKind = Literal["binding", "indicative"]
 
 
 @dataclass(slots=True)
@@ -73,6 +74,59 @@ class ExtractedTarget:
     node: str | None
     start: int
     end: int
+    kind: TargetKind | None = None  # 约束性 binding / 预期性 indicative, where the plan says
+    table: str | None = None  # the id of the indicator table it was read from ("t1")
+    note: str | None = None  # a note under that table which applies to it
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class ExtractedBaseline:
+    """A past or base-year value a plan states ("2020年…达到2.9%"): a baseline, not a target.
+
+    ``value`` is a level when ``base_year`` and ``relative_change`` are None; otherwise it is a
+    change over ``base_year``…``year`` ("较2015年提高5.2个百分点"), which is no observation.
+    """
+
+    indicator: str
+    indicator_code: str | None
+    value: float | None
+    unit: str
+    year: int | None
+    base_year: int | None
+    relative_change: float | None
+    node: str | None
+    start: int
+    end: int
+    table: str | None = None
+
+    @property
+    def is_level(self) -> bool:
+        """Whether this is a value of the indicator itself, one observation for ``year``."""
+        return self.value is not None and self.base_year is None and self.relative_change is None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class PlanTable:
+    """A table of a plan document, merged cells written into every cell they cover.
+
+    ``start``/``end`` span the table's rows in the text it was read with (the original text
+    once ``parse_plan`` returns); ``row_spans`` give each row's own span there.
+    """
+
+    id: str
+    rows: list[list[str]]
+    row_spans: list[tuple[int, int]]
+    notes: list[str]
+    start: int
+    end: int
+    node: str | None = None
+    is_indicator_table: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -88,6 +142,8 @@ class ParsedPlan:
     nodes: list[ParsedNode] = field(default_factory=list)
     targets: list[ExtractedTarget] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    baselines: list[ExtractedBaseline] = field(default_factory=list)
+    tables: list[PlanTable] = field(default_factory=list)
     original_text: str = ""
     clean_text: str = ""
     source_name: str = ""
@@ -95,8 +151,12 @@ class ParsedPlan:
     encoding: str = "utf-8"
 
     def to_json_dict(self) -> dict:
-        """The documented machine-readable form (README: plan parse JSON)."""
-        return {
+        """The documented machine-readable form (README: plan parse JSON).
+
+        ``baselines`` and ``tables`` are present only when the document has any, so the
+        object for a plan in running text is what it always was.
+        """
+        data = {
             "title": self.title,
             "issuer": self.issuer,
             "date": self.date,
@@ -107,3 +167,8 @@ class ParsedPlan:
                 for p in self.problems
             ],
         }
+        if self.baselines:
+            data["baselines"] = [b.to_dict() for b in self.baselines]
+        if self.tables:
+            data["tables"] = [t.to_dict() for t in self.tables]
+        return data

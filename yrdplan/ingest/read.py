@@ -1,12 +1,14 @@
-"""Read a plan document's text from a file: plain text, an HTML page or a .docx.
+"""Read a plan document's text from a file: plain text, an HTML page, a .docx, a PDF or an OFD.
 
 Plans reach the offices as scraped web pages, saved text in whatever encoding the site used
-(UTF-8, GB18030/GBK, Big5) and Word files. The encoding is detected from the bytes, never
-assumed; anything that is not one of these three kinds fails with an ``InputError`` naming the
-file, before any parsing starts.
+(UTF-8, GB18030/GBK, Big5), Word files, PDFs from the government portals and OFD files (GB/T
+33190). The encoding is detected from the bytes, never assumed; anything that is not one of
+these kinds fails with an ``InputError`` naming the file, before any parsing starts.
 
-Each format has one small reader (``_read_text``, ``_read_html``, ``_read_docx``) that turns
-bytes into text; :func:`read_document` does the plumbing common to all of them.
+Each format has one small reader (``_read_text``, ``_read_html``, ``_read_docx``,
+:func:`~yrdplan.ingest.read_pdf.read_pdf`, :func:`~yrdplan.ingest.read_ofd.read_ofd`) that
+turns bytes into text and the document's tables; :func:`read_document` does the plumbing common
+to all of them.
 """
 
 from __future__ import annotations
@@ -23,16 +25,27 @@ from pathlib import Path
 from typing import Literal
 
 from yrdplan.errors import InputError
+from yrdplan.ingest.doc_tables import (
+    SourceTable,
+    attach_notes,
+    html_tables,
+    join_cell_lines,
+    locate_rows,
+)
+from yrdplan.ingest.read_ofd import is_ofd, read_ofd
+from yrdplan.ingest.read_pdf import read_pdf
 
-SourceFormat = Literal["text", "html", "docx"]
+SourceFormat = Literal["text", "html", "docx", "pdf", "ofd"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".csv", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 DOCX_SUFFIXES = frozenset({".docx"})
+PDF_SUFFIXES = frozenset({".pdf"})
+OFD_SUFFIXES = frozenset({".ofd"})
+_EXPECTED = "expected .txt, .html, .docx, .pdf or .ofd"
 
 # Magic numbers of files people will try to load and that we cannot read, with what to say.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF file"),
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
@@ -58,13 +71,16 @@ class SourceDocument:
 
     ``text`` is what every offset of a parsed plan refers to: the decoded file for plain text
     (without a byte-order mark), the text of the page with block elements as line breaks for
-    HTML, and the paragraphs and table rows, one a line, for .docx.
+    HTML, and the paragraphs and table rows, one a line, for .docx; for PDF and OFD the text
+    layer without page furniture, wrapped lines re-joined, table rows one a line.
+    ``tables`` are the document's tables as grids, each row's span pointing into ``text``.
     """
 
     name: str
     text: str
     encoding: str
     format: SourceFormat
+    tables: tuple[SourceTable, ...] = ()
 
 
 def read_document(path: str | os.PathLike[str]) -> SourceDocument:
@@ -73,7 +89,7 @@ def read_document(path: str | os.PathLike[str]) -> SourceDocument:
     Parameters
     ----------
     path : str or path-like
-        A .txt (or other plain-text), .html/.htm or .docx file.
+        A .txt (or other plain-text), .html/.htm, .docx, .pdf or .ofd file.
 
     Returns
     -------
@@ -82,17 +98,21 @@ def read_document(path: str | os.PathLike[str]) -> SourceDocument:
     Raises
     ------
     InputError
-        The file is missing, empty, binary, or of a kind that is not supported (PDF, Excel,
-        images, legacy .doc …); the message is one line and names the file.
+        The file is missing, empty, binary, or of a kind that is not supported (Excel, images,
+        legacy .doc …), or a PDF/OFD that is damaged, locked or a scan without text; the
+        message is one line and names the file.
     """
     path = Path(path)
     data = _read_bytes(path)
     source_format = _detect_format(path, data)
-    reader: Callable[[Path, bytes], tuple[str, str]] = _READERS[source_format]
-    text, encoding = reader(path, data)
+    reader: Callable[[Path, bytes], tuple[str, str, list[SourceTable]]] = _READERS[source_format]
+    text, encoding, tables = reader(path, data)
     if not text.strip():
         raise InputError(f"{path}: the document has no text")
-    return SourceDocument(name=path.name, text=text, encoding=encoding, format=source_format)
+    attach_notes(text, tables)
+    return SourceDocument(
+        name=path.name, text=text, encoding=encoding, format=source_format, tables=tuple(tables)
+    )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -112,20 +132,24 @@ def _read_bytes(path: Path) -> bytes:
 def _detect_format(path: Path, data: bytes) -> SourceFormat:
     """The format from the bytes first (a renamed PDF is still a PDF), then the suffix."""
     suffix = path.suffix.lower()
+    if data.startswith(b"%PDF"):
+        return "pdf"
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise InputError(
-                f"{path}: unsupported file type, {what} (expected .txt, .html or .docx)"
-            )
+            raise InputError(f"{path}: unsupported file type, {what} ({_EXPECTED})")
     if data.startswith(b"PK\x03\x04"):
         return _zip_format(path, data)
     if suffix in DOCX_SUFFIXES:
         raise InputError(f"{path}: not a valid .docx file (it is not a zip package)")
+    if suffix in OFD_SUFFIXES:
+        raise InputError(f"{path}: not a valid OFD file (it is not a zip package)")
+    if suffix in PDF_SUFFIXES:
+        raise InputError(f"{path}: not a readable PDF file (no %PDF header)")
     if suffix in HTML_SUFFIXES or _looks_like_html(data):
         return "html"
     if suffix in TEXT_SUFFIXES or suffix not in _KNOWN_BINARY_SUFFIXES:
         return "text"
-    raise InputError(f"{path}: unsupported file type '{suffix}' (expected .txt, .html or .docx)")
+    raise InputError(f"{path}: unsupported file type '{suffix}' ({_EXPECTED})")
 
 
 _KNOWN_BINARY_SUFFIXES = frozenset(
@@ -141,13 +165,11 @@ def _zip_format(path: Path, data: bytes) -> SourceFormat:
         raise InputError(f"{path}: a damaged zip package, not a readable document") from err
     if "word/document.xml" in names:
         return "docx"
+    if is_ofd(names):
+        return "ofd"
     if "xl/workbook.xml" in names:
-        raise InputError(
-            f"{path}: unsupported file type, an Excel workbook (expected .txt, .html or .docx)"
-        )
-    raise InputError(
-        f"{path}: unsupported file type, a zip package (expected .txt, .html or .docx)"
-    )
+        raise InputError(f"{path}: unsupported file type, an Excel workbook ({_EXPECTED})")
+    raise InputError(f"{path}: unsupported file type, a zip package ({_EXPECTED})")
 
 
 def _looks_like_html(data: bytes) -> bool:
@@ -158,8 +180,8 @@ def _looks_like_html(data: bytes) -> bool:
 # -- plain text --------------------------------------------------------------------------------
 
 
-def _read_text(path: Path, data: bytes) -> tuple[str, str]:
-    return decode_text(data, name=str(path))
+def _read_text(path: Path, data: bytes) -> tuple[str, str, list[SourceTable]]:
+    return (*decode_text(data, name=str(path)), [])
 
 
 def decode_text(data: bytes, *, name: str = "<bytes>") -> tuple[str, str]:
@@ -214,9 +236,10 @@ def _control_share(text: str) -> float:
 # -- HTML ----------------------------------------------------------------------------------------
 
 
-def _read_html(path: Path, data: bytes) -> tuple[str, str]:
+def _read_html(path: Path, data: bytes) -> tuple[str, str, list[SourceTable]]:
     markup, encoding = _decode_html(data, str(path))
-    return html_to_text(markup), encoding
+    text = html_to_text(markup)
+    return text, encoding, locate_rows(text, html_tables(markup))
 
 
 def _decode_html(data: bytes, name: str) -> tuple[str, str]:
@@ -305,7 +328,7 @@ def html_to_text(markup: str) -> str:
 # -- .docx ---------------------------------------------------------------------------------------
 
 
-def _read_docx(path: Path, data: bytes) -> tuple[str, str]:
+def _read_docx(path: Path, data: bytes) -> tuple[str, str, list[SourceTable]]:
     import docx
     from docx.table import Table
 
@@ -314,12 +337,20 @@ def _read_docx(path: Path, data: bytes) -> tuple[str, str]:
     except Exception as err:  # python-docx raises several unrelated types on a bad package
         raise InputError(f"{path}: not a readable .docx file ({type(err).__name__})") from err
     lines: list[str] = []
+    tables: list[SourceTable] = []
+    length = 0
     for block in document.iter_inner_content():
+        rows = _table_rows(block) if isinstance(block, Table) else [block.text]
+        spans = []
+        for row in rows:
+            length += 1 if lines else 0  # the line break before it
+            spans.append((length, length + len(row)))
+            length += len(row)
+            lines.append(row)
         if isinstance(block, Table):
-            lines.extend(_table_rows(block))
-        else:
-            lines.append(block.text)
-    return "\n".join(lines), "utf-8"
+            grid = [[join_cell_lines(cell.text) for cell in row.cells] for row in block.rows]
+            tables.append(SourceTable(rows=grid, row_spans=spans))
+    return "\n".join(lines), "utf-8", tables
 
 
 def _table_rows(table) -> list[str]:
@@ -336,8 +367,20 @@ def _table_rows(table) -> list[str]:
     return rows
 
 
-_READERS: dict[str, Callable[[Path, bytes], tuple[str, str]]] = {
+def _read_pdf(path: Path, data: bytes) -> tuple[str, str, list[SourceTable]]:
+    text, tables = read_pdf(path, data)
+    return text, "utf-8", tables
+
+
+def _read_ofd(path: Path, data: bytes) -> tuple[str, str, list[SourceTable]]:
+    text, tables = read_ofd(path, data)
+    return text, "utf-8", tables
+
+
+_READERS: dict[str, Callable[[Path, bytes], tuple[str, str, list[SourceTable]]]] = {
     "text": _read_text,
     "html": _read_html,
     "docx": _read_docx,
+    "pdf": _read_pdf,
+    "ofd": _read_ofd,
 }

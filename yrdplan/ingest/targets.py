@@ -201,6 +201,15 @@ _STANDARD_RE = re.compile(
     r"(?:或优于|或好于)?(?P<std>(?:国家|国标)(?:环境空气质量)?"
     r"(?P<grade>[一二三]级|Ⅰ级|Ⅱ级|I级|II级)?标准)"
 )
+# GB 3838-2002 《地表水环境质量标准》 classes Ⅰ (best) to Ⅴ: "水质达到Ⅲ类" means class Ⅲ or better,
+# so the class number is a ceiling.
+_WATER_CLASS_RE = re.compile(
+    r"(?:或优于|或好于|及以上|以上)?(?P<cls>Ⅴ|Ⅳ|Ⅲ|Ⅱ|Ⅰ|IV|V|III|II|I|[一二三四五])\s*类"
+    r"(?:水质|水体|标准)?(?:及以上|以上|或优于|或好于)?"
+)
+_WATER_CLASSES = {"Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5, "I": 1, "II": 2, "III": 3, "IV": 4}
+_WATER_CLASSES |= {"V": 5, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+WATER_STANDARD = "GB 3838-2002"
 
 _GE_WORDS = ("不低于", "不少于", "超过", "突破", "高于", "大于", "多于", "提高到", "提高至",
              "提升到", "提升至", "增加到", "增加至", "增长到", "增长至", "扩大到", "扩大至", "超")  # fmt: skip
@@ -219,6 +228,7 @@ _TRIGGER_RE = re.compile(
     rf"[,，]?\s*(?:累计)?(?P<rverb>{_CHANGE})了?)"
     rf"|(?P<le>{_alternation(_LE_WORDS)})"
     rf"|(?P<ge>{_alternation(_GE_WORDS)})"
+    r"|(?P<attain>(?:总体|全面|稳定|基本|持续)?达标(?=[，,。；;、\s]|$))"
     rf"|(?P<reach>{_alternation(_REACH_WORDS)})"
     rf"|(?P<about>{_alternation(_ABOUT_WORDS)})"
     rf"|(?P<count>{_alternation(_COUNT_WORDS)})"
@@ -331,6 +341,14 @@ def _parse_standard(text: str, pos: int) -> _Value | None:
         return None
     grade = 1 if m["grade"] in ("一级", "Ⅰ级", "I级") else 2
     return _Value(None, None, "", "", "", m.end(), standard=m["std"], grade=grade)
+
+
+def _parse_water_class(text: str, pos: int) -> _Value | None:
+    m = _WATER_CLASS_RE.match(text, pos)
+    if not m:
+        return None
+    number = _WATER_CLASSES[m["cls"]]
+    return _Value(float(number), None, "类", "", "", m.end(), standard=WATER_STANDARD)
 
 
 def _comparator(kind: str, value: _Value, direction: str | None) -> TargetComparator:
@@ -504,6 +522,11 @@ class _Found:
 def _find_one(text: str, m: re.Match[str]) -> _Found | list[_Found] | None:
     """Read the target a trigger match starts, or None when no value follows it."""
     kind = m.lastgroup if m.lastgroup in ("le", "ge", "reach", "about", "count") else None
+    if m["attain"]:
+        # "细颗粒物平均浓度总体达标": the indicator meets its national standard.
+        value = _Value(None, None, "", "", "", m.end(), standard="达标", grade=2)
+        name, start, _ = _name_before(text, m.start())
+        return _Found(name, start if name else m.start(), m.end(), m.start(), "reach", value)
     if m["rel"]:
         kind = "rel"
     elif m["chg"]:
@@ -514,7 +537,7 @@ def _find_one(text: str, m: re.Match[str]) -> _Found | list[_Found] | None:
         return _find_count(text, m)
     value = _parse_value(text, m.end())
     if value is None and kind == "reach" and m.group() != "力争":
-        value = _parse_standard(text, m.end())
+        value = _parse_standard(text, m.end()) or _parse_water_class(text, m.end())
     if value is None:
         return None
     if text.endswith("分别", 0, m.start()):
@@ -641,6 +664,8 @@ def _warn(
 def _apply_standard(found: _Found, code: str | None, problems: list[Problem]) -> tuple:
     """(standard, value, unit, comparator override or None) for a "达到国家标准" target."""
     written = found.value.standard
+    if written == WATER_STANDARD:
+        return written, found.value.value, "类", "<="
     named = NAMED_STANDARDS.get((code or "", found.value.grade))
     if named is None:
         label = found.name or "this target"
@@ -722,6 +747,11 @@ def _resolve(
 @functools.cache
 def _default_catalogue() -> Catalogue:
     return load_catalogue()
+
+
+def default_catalogue() -> Catalogue:
+    """The shipped indicator catalogue, loaded once per process."""
+    return _default_catalogue()
 
 
 def extract_targets(

@@ -16,14 +16,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.analytics.link_suggest import suggest_links
+from yrdplan.domain.indicators import Observation
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.plan_diff import PlanDiff, diff_plans
 from yrdplan.domain.plans import NODE_KINDS, PLAN_KINDS, ParsedPlan
-from yrdplan.errors import ConflictError, InputError, NotFoundError
-from yrdplan.services.callers import require_manager, user_id_of
+from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from yrdplan.services.callers import require_caller, require_manager, user_id_of
+from yrdplan.services.indicator_data import check_region_rights
 from yrdplan.store.repos import plans as plan_repo
+from yrdplan.store.repos import users as user_repo
+from yrdplan.store.repos.indicators import add_observations
 from yrdplan.store.repos.regions import get_region
-from yrdplan.store.schema import NodeLink, Plan, PlanNode, PlanVersion, TargetRecord, Task, utcnow
+from yrdplan.store.schema import (
+    IndicatorRecord,
+    NodeLink,
+    Plan,
+    PlanNode,
+    PlanVersion,
+    TargetRecord,
+    Task,
+    utcnow,
+)
 
 
 @dataclass
@@ -454,3 +467,117 @@ def readable_version(
     if version.status == "draft" and not may_read_drafts(user):
         raise NotFoundError(f"plan {plan.code} has no version {version.version}")
     return plan, version
+
+
+# --- baselines: the past results a plan states ------------------------------------------------
+
+
+def _baseline_skip_reason(baseline, indicators: dict[str, IndicatorRecord]) -> str | None:
+    """Why a baseline cannot become an observation, or None when it can."""
+    if baseline.value is None or baseline.base_year is not None or baseline.relative_change:
+        return "change"  # a change over a period ("较2015年提高5.2个百分点"), not a level
+    if not baseline.indicator_code:
+        return "indicator"
+    if baseline.year is None:
+        return "year"
+    indicator = indicators.get(baseline.indicator_code)
+    if indicator is None:
+        return "indicator"
+    if baseline.unit and indicator.unit and baseline.unit != indicator.unit:
+        return "unit"  # 万元 in the plan, 元 in the catalogue: no silent rescaling
+    return None
+
+
+def baseline_rows(session: Session, version: PlanVersion) -> list[dict]:
+    """A version's baselines with whether each can be imported into the observations."""
+    baselines = plan_repo.baselines_of(session, version)
+    codes = {b.indicator_code for b in baselines if b.indicator_code}
+    indicators = {
+        r.code: r
+        for r in session.scalars(select(IndicatorRecord).where(IndicatorRecord.code.in_(codes)))
+    }
+    return [
+        {
+            "id": b.id,
+            "node_id": b.node_id,
+            "indicator": b.indicator,
+            "indicator_code": b.indicator_code,
+            "value": b.value,
+            "unit": b.unit,
+            "year": b.year,
+            "base_year": b.base_year,
+            "relative_change": b.relative_change,
+            "table": b.table_key,
+            "start": b.start,
+            "end": b.end,
+            "skip": _baseline_skip_reason(b, indicators),
+        }
+        for b in baselines
+    ]
+
+
+def list_baselines(session: Session, plan_ref: str | int, version: int | None = None) -> list[dict]:
+    """The baselines of a plan version (the one in force by default), as ``baseline_rows``."""
+    plan = plan_repo.find_plan(session, plan_ref)
+    return baseline_rows(session, plan_repo.get_version(session, plan, version))
+
+
+def active_user(session: Session, username: str) -> UserInfo:
+    """The active user named ``username`` (for the CLI's ``--as``); ``NotFoundError`` else."""
+    row = user_repo.find_user(session, username)
+    if row is None or not row.is_active:
+        raise NotFoundError(f"no active user {username!r}")
+    return user_repo.to_info(session, row)
+
+
+def import_baselines(
+    session: Session, user: UserInfo, plan_ref: str | int, version: int | None = None
+) -> dict:
+    """Write a plan version's baselines into the observations of the plan's region.
+
+    Only levels with a catalogue indicator, a year and the indicator's unit are written; each
+    observation's source names the plan and version, its vintage is the plan's issue date (or
+    the version's import date). Importing twice changes nothing. The office may import any
+    plan's baselines, a data steward those of the regions they keep; nobody else.
+    """
+    user = require_caller(user)
+    if not (user.can_manage or user.role == "data_steward"):
+        raise PermissionDenied(f"{user.username} may not write observations")
+    plan = plan_repo.find_plan(session, plan_ref)
+    row = plan_repo.get_version(session, plan, version)
+    if not plan.region_code:
+        raise InputError(f"plan {plan.code} has no region; give it one to import its baselines")
+    if not user.can_manage:
+        check_region_rights(session, user, {plan.region_code})
+    actor_id = user_id_of(user)
+    vintage = (plan.issued_on or row.created_at.date()).isoformat()
+    records, skipped, seen = [], {}, set()
+    # A value in the indicator table outranks the same one stated in the text.
+    rows = sorted(baseline_rows(session, row), key=lambda item: item["table"] is None)
+    for item in rows:
+        key = (item["indicator_code"], item["year"])
+        reason = item["skip"] or ("duplicate" if key in seen else None)
+        if reason:
+            skipped[reason] = skipped.get(reason, 0) + 1
+            continue
+        seen.add(key)
+        records.append(
+            Observation(
+                region_code=plan.region_code,
+                indicator_code=item["indicator_code"],
+                period=str(item["year"]),
+                value=float(item["value"]),
+                source=f"plan {plan.code} v{row.version}"[:200],
+                vintage=vintage,
+                note=f"{plan.title}: {item['indicator']}",
+            )
+        )
+    summary = add_observations(session, records, created_by=actor_id)
+    return {
+        "plan": plan.code,
+        "version": row.version,
+        "added": summary.added,
+        "revised": summary.revised,
+        "unchanged": summary.unchanged,
+        "skipped": skipped,
+    }

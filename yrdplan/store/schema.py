@@ -319,6 +319,10 @@ class PlanTarget(Base):
     standard: Mapped[str | None] = mapped_column(String(64))
     start: Mapped[int] = mapped_column(Integer, default=0)
     end: Mapped[int] = mapped_column(Integer, default=0)
+    # Plans as published (migration 0009): 约束性/预期性, the indicator table it came from.
+    kind: Mapped[str | None] = mapped_column(String(16))
+    table_key: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class NodeLink(Base):
@@ -736,3 +740,46 @@ class Settlement(Base):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- plans as published: tables and baselines -------------------------------------------------
+
+
+class PlanTableRecord(Base):
+    """A table of one plan version's document (merged cells filled), for the review page."""
+
+    __tablename__ = "plan_tables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    table_key: Mapped[str] = mapped_column(String(16))  # "t1": the parser's id in the version
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("plan_nodes.id"))
+    rows: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[list] = mapped_column(JSON, default=list)
+    is_indicator_table: Mapped[bool] = mapped_column(Boolean, default=False)
+    start: Mapped[int] = mapped_column(Integer, default=0)
+    end: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PlanBaseline(Base):
+    """A past or base-year value a plan version states: a baseline, never a target.
+
+    Importing it writes an observation whose source names the plan and version.
+    """
+
+    __tablename__ = "plan_baselines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("plan_nodes.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(200))
+    indicator_code: Mapped[str | None] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32), default="")
+    year: Mapped[int | None] = mapped_column(Integer)
+    base_year: Mapped[int | None] = mapped_column(Integer)
+    relative_change: Mapped[float | None] = mapped_column(Float)
+    table_key: Mapped[str | None] = mapped_column(String(16))
+    start: Mapped[int] = mapped_column(Integer, default=0)
+    end: Mapped[int] = mapped_column(Integer, default=0)

@@ -749,6 +749,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "本页含演示数据（来源 simulated）：示例数值为虚构，不是监测或统计数据，不得用于实际结算。",
         "This page holds demo data (source 'simulated'): invented example values, not measurements or statistics; never settle on them.",
     ),
+    # plans as published: PDF/OFD, indicator tables, baselines (issue 12)
+    "plans.from_text": ("（正文）", "(from the text)"),
+    "plans.indicator_table": ("指标表", "Indicator table"),
+    "plans.target_kind": ("属性", "Kind"),
+    "plans.kind.binding": ("约束性", "binding"),
+    "plans.kind.indicative": ("预期性", "indicative"),
+    "plans.note": ("注", "Note"),
+    "plans.baselines": ("基期值与以往成绩（不是目标）", "Baselines and past results (not targets)"),
+    "plans.baselines_short": ("基期值", "Baselines"),
+    "plans.baselines_help": (
+        "规划中写明的过去年份或基期数值。可导入为本规划所属地区的观测值，来源注明本规划及版本。",
+        "Values the plan states for past or base years. They can be imported as observations "
+        "of the plan's region, with the plan and version as their source.",
+    ),
+    "plans.baseline_value": ("数值", "Value"),
+    "plans.baseline_year": ("年份", "Year"),
+    "plans.baseline_source": ("出处", "Source"),
+    "plans.observation": ("观测值", "Observation"),
+    "plans.importable": ("可导入", "importable"),
+    "plans.skip.change": ("变化量，非水平值", "a change, not a level"),
+    "plans.skip.indicator": ("指标不在目录中", "indicator not in the catalogue"),
+    "plans.skip.year": ("无年份", "no year"),
+    "plans.skip.unit": ("单位与目录不同", "unit differs from the catalogue"),
+    "plans.import_baselines": ("导入为观测值", "Import as observations"),
+    "plans.flash.baselines": (
+        "已写入观测值 {written} 条，未变 {unchanged} 条，未导入 {skipped} 条。",
+        "{written} observations written, {unchanged} unchanged, {skipped} not imported.",
+    ),
+    "plans.import_help_published": (
+        "支持 .txt（任意常见编码）、.html 网页、.docx、带文字层的 PDF 和 OFD；扫描件需先做文字识别（OCR）。"
+        "指标表中的目标与基期值分别列出。导入后为草稿，审核确认后生成任务清单和指标目标。"
+        "选择“修订版本”则导入为已有规划的新版本并显示差异。",
+        "Plain text (any common encoding), HTML pages, .docx, PDF with a text layer and OFD; a "
+        "scan needs OCR first. Targets and baseline values in indicator tables are listed apart. "
+        "An import is a draft until it is reviewed and confirmed; a revision becomes a new "
+        "version with a diff.",
+    ),
 }
 
 

@@ -8,10 +8,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.plan_diff import node_paths
-from yrdplan.domain.plans import ExtractedTarget, ParsedNode, ParsedPlan
+from yrdplan.domain.plans import (
+    ExtractedBaseline,
+    ExtractedTarget,
+    ParsedNode,
+    ParsedPlan,
+    PlanTable,
+)
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import NotFoundError
-from yrdplan.store.schema import Plan, PlanNode, PlanTarget, PlanVersion
+from yrdplan.store.schema import (
+    Plan,
+    PlanBaseline,
+    PlanNode,
+    PlanTableRecord,
+    PlanTarget,
+    PlanVersion,
+)
 
 # Which node kinds are deliverable tasks, in order of preference: the deepest numbered level
 # the document uses (Nanjing's "1." items; seed 004's "（一）" items; else lead-sentence tasks).
@@ -98,7 +111,64 @@ def add_version(
         rows[node.id] = row
     for position, target in enumerate(parsed.targets):
         session.add(_target_row(version.id, rows, position, target))
+    for table in parsed.tables:
+        session.add(_table_row(version.id, rows, table))
+    for position, baseline in enumerate(parsed.baselines):
+        session.add(_baseline_row(version.id, rows, position, baseline))
     return version
+
+
+def _table_row(version_id: int, rows: dict[str, PlanNode], table: PlanTable) -> PlanTableRecord:
+    return PlanTableRecord(
+        version_id=version_id,
+        table_key=table.id,
+        node_id=rows[table.node].id if table.node in rows else None,
+        rows=table.rows,
+        notes=table.notes,
+        is_indicator_table=table.is_indicator_table,
+        start=table.start,
+        end=table.end,
+    )
+
+
+def _baseline_row(
+    version_id: int, rows: dict[str, PlanNode], position: int, baseline: ExtractedBaseline
+) -> PlanBaseline:
+    return PlanBaseline(
+        version_id=version_id,
+        node_id=rows[baseline.node].id if baseline.node in rows else None,
+        position=position,
+        indicator=baseline.indicator[:200],
+        indicator_code=baseline.indicator_code,
+        value=baseline.value,
+        unit=baseline.unit[:32],
+        year=baseline.year,
+        base_year=baseline.base_year,
+        relative_change=baseline.relative_change,
+        table_key=baseline.table,
+        start=baseline.start,
+        end=baseline.end,
+    )
+
+
+def tables_of(session: Session, version: PlanVersion) -> list[PlanTableRecord]:
+    return list(
+        session.scalars(
+            select(PlanTableRecord)
+            .where(PlanTableRecord.version_id == version.id)
+            .order_by(PlanTableRecord.start, PlanTableRecord.id)
+        )
+    )
+
+
+def baselines_of(session: Session, version: PlanVersion) -> list[PlanBaseline]:
+    return list(
+        session.scalars(
+            select(PlanBaseline)
+            .where(PlanBaseline.version_id == version.id)
+            .order_by(PlanBaseline.position)
+        )
+    )
 
 
 def _problem_dict(problem: Problem) -> dict:
@@ -130,6 +200,9 @@ def _target_row(
         standard=target.standard,
         start=target.start,
         end=target.end,
+        kind=target.kind,
+        table_key=target.table,
+        note=target.note,
     )
 
 
@@ -187,6 +260,9 @@ def as_extracted_targets(targets: list[PlanTarget], nodes: list[PlanNode]) -> li
             node=key_of.get(t.node_id),
             start=t.start,
             end=t.end,
+            kind=t.kind,
+            table=t.table_key,
+            note=t.note,
         )
         for t in targets
     ]

@@ -22,6 +22,7 @@ from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.schema import NodeLink, Plan, PlanNode, PlanVersion, Task
 from yrdplan.web.deps import (
     MAX_ROW_ID,
+    CurrentUser,
     DatabaseDep,
     OfficeUser,
     OptionalUser,
@@ -32,7 +33,9 @@ from yrdplan.web.deps import (
     verify_csrf,
 )
 from yrdplan.web.render import render
+from yrdplan.web.routes.tasks import _flash_text, flash
 from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.views.plan_sources import plan_sources_view
 
 router = APIRouter()
 KIND_LABELS = {
@@ -103,6 +106,7 @@ def plan_view_data(session: Session, plan: Plan, version: PlanVersion) -> dict:
     versions = session.scalars(
         select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.version)
     )
+    sources = plan_sources_view(session, version, bool(plan.region_code))
     links = session.scalar(
         select(func.count())
         .select_from(NodeLink)
@@ -164,6 +168,9 @@ def plan_view_data(session: Session, plan: Plan, version: PlanVersion) -> dict:
                 "base_year": t.base_year,
                 "relative_change": t.relative_change,
                 "standard": t.standard,
+                "kind": t.kind,
+                "table": t.table_key,
+                "note": t.note,
                 "text": phrases[i],
                 "original": source[t.start : t.end],
             }
@@ -173,7 +180,9 @@ def plan_view_data(session: Session, plan: Plan, version: PlanVersion) -> dict:
             "nodes": len(nodes),
             "tasks": sum(n.is_task for n in nodes),
             "targets": len(targets),
+            "baselines": len(sources.baselines),
         },
+        "sources": sources.model_dump(mode="json"),
         "links": links,
         "node_kinds": list(NODE_KINDS),
     }
@@ -214,7 +223,8 @@ def _version_page(
     request: Request, session: Session, user: UserInfo | None, ref: str, number: int | None
 ):
     plan, version = plan_service.readable_version(session, user, ref, number)
-    return render(request, "plan.html", plan_view_data(session, plan, version), user)
+    data = plan_view_data(session, plan, version)
+    return render(request, "plan.html", data, user, extra={"flash": _flash_text(request)})
 
 
 @router.get("/plans/{ref}", include_in_schema=False)
@@ -239,6 +249,27 @@ def confirm(ref: str, number: RowId, database: DatabaseDep, user: OfficeUser):
         summary = plan_service.confirm_version(session, ref, number, user=user)
         plan_id = plan_repo.find_plan(session, ref).id
     return RedirectResponse(f"/plans/{plan_id}/versions/{summary['version']}", status_code=303)
+
+
+@router.post(
+    "/plans/{ref}/versions/{number}/baselines/import",
+    include_in_schema=False,
+    dependencies=[Depends(verify_csrf)],
+)
+def import_baselines(
+    ref: str, number: RowId, request: Request, database: DatabaseDep, user: CurrentUser
+):
+    with database.write(actor_of(user)) as session:
+        summary = plan_service.import_baselines(session, user, ref, number)
+        plan_id = plan_repo.find_plan(session, ref).id
+    flash(
+        request,
+        "plans.flash.baselines",
+        written=summary["added"] + summary["revised"],
+        unchanged=summary["unchanged"],
+        skipped=sum(summary["skipped"].values()),
+    )
+    return RedirectResponse(f"/plans/{plan_id}/versions/{number}#baselines", status_code=303)
 
 
 @router.post("/plans/nodes/{node_id}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
