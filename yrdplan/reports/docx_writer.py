@@ -1,0 +1,219 @@
+"""A :class:`~yrdplan.reports.document.Document` as a Word file in the layout of Chinese official
+documents (after GB/T 9704-2012): A4 with its margins, the issuing office in red above a red
+rule, the 文号, a centred title, headings 一、（一）1., tables whose header row repeats on every
+page, embedded charts, the issuer and date at the end, and page numbers “— 1 —” at the foot.
+
+Fonts: a CJK font is named for East Asian text (``w:eastAsia``), so Word and LibreOffice do not
+fall back to a Latin face; Noto CJK is what Debian ships (``fonts-noto-cjk``). Offices with the
+official faces (方正小标宋, 仿宋_GB2312, 黑体, 楷体) can swap them in the styles.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from yrdplan.reports.document import (
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    chinese_date,
+    format_cell,
+)
+from yrdplan.reports.static_charts import render_png
+
+SERIF = "Noto Serif CJK SC"  # stands in for 仿宋_GB2312 / 方正小标宋
+SANS = "Noto Sans CJK SC"  # stands in for 黑体
+RED = RGBColor(0xC0, 0x00, 0x00)
+BODY_PT = 14  # 四号; 三号 (16 pt) leaves too little room beside wide tables
+TABLE_PT = 9
+
+
+def _fonts(run_or_style, family: str, size: float | None = None, bold: bool | None = None) -> None:
+    font = run_or_style.font
+    font.name = family
+    if size is not None:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    element = run_or_style.element if hasattr(run_or_style, "element") else run_or_style._element
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), family)
+
+
+def _setup(docx, document: Document, built_at: datetime) -> None:
+    section = docx.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    styles = docx.styles
+    _fonts(styles["Normal"], SERIF, BODY_PT)
+    styles["Normal"].paragraph_format.line_spacing = Pt(26)
+    for level, (family, size) in {1: (SANS, 15), 2: (SERIF, 14), 3: (SERIF, 14)}.items():
+        style = styles[f"Heading {level}"]
+        _fonts(style, family, size, bold=level > 1)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False
+        style.paragraph_format.space_before = Pt(10)
+        style.paragraph_format.space_after = Pt(4)
+    properties = docx.core_properties
+    properties.title = document.title
+    properties.author = document.issuer
+    properties.last_modified_by = document.issuer
+    properties.created = built_at
+    properties.modified = built_at
+    properties.revision = 1
+    _page_numbers(section)
+
+
+def _field(paragraph, instruction: str) -> None:
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def _page_numbers(section) -> None:
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("— ")
+    _field(paragraph, "PAGE")
+    paragraph.add_run(" —")
+    for run in paragraph.runs:
+        _fonts(run, SERIF, 12)
+
+
+def _red_rule(paragraph) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (
+        ("w:val", "single"),
+        ("w:sz", "18"),
+        ("w:space", "6"),
+        ("w:color", "C00000"),
+    ):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    ppr.append(borders)
+
+
+def _centred(docx, text: str, family: str, size: float, *, bold=False, colour=None):
+    paragraph = docx.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(text)
+    _fonts(run, family, size, bold)
+    if colour is not None:
+        run.font.color.rgb = colour
+    return paragraph
+
+
+def _head(docx, document: Document) -> None:
+    _centred(docx, document.issuer, SERIF, 24, bold=True, colour=RED)
+    rule = _centred(docx, document.number or " ", SERIF, 14)
+    _red_rule(rule)
+    docx.add_paragraph()
+    _centred(docx, document.title, SERIF, 20, bold=True)
+    if document.simulated:
+        _centred(docx, "（含演示数据）", SERIF, 12)
+
+
+def _repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    trpr.append(header)
+
+
+def _cell_text(cell, text: str, *, bold=False, right=False) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.line_spacing = 1.0
+    if right:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run(text)
+    _fonts(run, SANS if bold else SERIF, TABLE_PT, bold)
+
+
+def _table(docx, table: Table) -> None:
+    caption = docx.add_paragraph()
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _fonts(caption.add_run(table.title), SANS, 11)
+    grid = docx.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header = grid.rows[0]
+    _repeat_header(header)
+    for cell, column in zip(header.cells, table.columns, strict=True):
+        _cell_text(cell, column.title, bold=True)
+    for values in table.rows:
+        cells = grid.add_row().cells
+        for cell, column, value in zip(cells, table.columns, values, strict=True):
+            _cell_text(cell, format_cell(value, column.kind), right=column.kind != "text")
+    if table.note:
+        note = docx.add_paragraph()
+        _fonts(note.add_run(table.note), SERIF, 10)
+
+
+def _figure(docx, figure: Figure) -> None:
+    docx.add_picture(io.BytesIO(render_png(figure.chart, figure.title)), width=Cm(15))
+    docx.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption = docx.add_paragraph()
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _fonts(caption.add_run(figure.title), SANS, 11)
+
+
+def _paragraph(docx, block: Paragraph) -> None:
+    paragraph = docx.add_paragraph()
+    if block.kind == "body":
+        paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+        run = paragraph.add_run(block.text)
+    else:
+        run = paragraph.add_run(block.text)
+        _fonts(run, SERIF, 11)
+        run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+
+
+def write_docx(document: Document, built_at: datetime) -> bytes:
+    """The document as .docx bytes; ``built_at`` is recorded as its creation time (pass the
+    snapshot's time so a rebuild records the same)."""
+    docx = new_docx()
+    _setup(docx, document, built_at)
+    _head(docx, document)
+    for block in document.blocks:
+        if isinstance(block, Heading):
+            docx.add_heading(block.full, level=block.level)
+        elif isinstance(block, Paragraph):
+            _paragraph(docx, block)
+        elif isinstance(block, Table):
+            _table(docx, block)
+        elif isinstance(block, Figure):
+            _figure(docx, block)
+    docx.add_paragraph()
+    for text in (document.issuer, chinese_date(document.issued_on)):
+        paragraph = docx.add_paragraph(text)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    buffer = io.BytesIO()
+    docx.save(buffer)
+    return buffer.getvalue()
