@@ -8,6 +8,7 @@ import typer
 
 from yrdplan import __version__
 from yrdplan.cli import (
+    bulletins,
     cycles,
     data,
     db,
@@ -43,6 +44,8 @@ app.add_typer(units.app, name="units")  # delivery tracking
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(cycles.app, name="cycles")
 app.command("completion")(tasks.completion_command)
+app.add_typer(bulletins.app, name="bulletin")  # bulletins and evaluations
+app.add_typer(bulletins.evaluation_app, name="evaluation")
 
 
 def _print_version(value: bool) -> None:
