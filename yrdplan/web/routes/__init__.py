@@ -3,6 +3,7 @@
 from yrdplan.web.routes import (
     audit,
     auth,
+    bulletins,
     cycles,
     delivery_api,
     home,
@@ -24,3 +25,5 @@ ROUTERS = [
 ]
 # delivery tracking; cycles before tasks, so /tasks/mine is not read as /tasks/{task_id}
 ROUTERS += [cycles.router, tasks.router, delivery_api.router]
+# bulletins, evaluations and the public portal
+ROUTERS += [bulletins.router]
