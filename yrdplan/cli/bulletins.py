@@ -143,7 +143,6 @@ def build(
             cycle_id=cycle,
             period=period,
             issuer=issuer,
-            database=database,
             progress=step,
         )
 
@@ -271,7 +270,7 @@ def evaluation_build(
 
     def make(session, user, database, step):
         return service.create_evaluation(
-            session, user, plan, stage, issuer=issuer, database=database, progress=step
+            session, user, plan, stage, issuer=issuer, progress=step
         )
 
     _build(db, as_user, out, formats, make)

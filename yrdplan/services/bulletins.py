@@ -121,10 +121,12 @@ def create_bulletin(
     period: str | None = None,
     issuer: str = DEFAULT_ISSUER,
     today: date | None = None,
-    database=None,
     progress: Callable[[str], None] | None = None,
 ) -> Bulletin:
-    """Take the snapshot of a cycle or a period, store a draft 通报 with its files."""
+    """Take the snapshot of a cycle or a period, store a draft 通报 with its files.
+
+    Runs in the caller's write session: a stale monitoring run is recomputed and stored there.
+    """
     require_office(user)
     snapshot = bulletin_snapshot(
         session,
@@ -133,7 +135,6 @@ def create_bulletin(
         period=period,
         issuer=issuer,
         today=today,
-        database=database,
     )
     if progress:
         progress("snapshot")
@@ -159,13 +160,12 @@ def create_evaluation(
     *,
     issuer: str = DEFAULT_ISSUER,
     today: date | None = None,
-    database=None,
     progress: Callable[[str], None] | None = None,
 ) -> Bulletin:
     """Take the snapshot of a plan's evaluation, store a draft report with its files."""
     require_office(user)
     snapshot = evaluation_snapshot(
-        session, user, plan_ref, stage, issuer=issuer, today=today, database=database
+        session, user, plan_ref, stage, issuer=issuer, today=today
     )
     if progress:
         progress("snapshot")

@@ -84,15 +84,15 @@ def build_bulletin_form(
             if not cycle_id.strip().isdigit():
                 raise InputError("choose a reporting cycle")
             bulletin = service.create_bulletin(
-                session, user, cycle_id=int(cycle_id), issuer=issuer, database=database
+                session, user, cycle_id=int(cycle_id), issuer=issuer
             )
         elif scope == "period":
             bulletin = service.create_bulletin(
-                session, user, period=period.strip(), issuer=issuer, database=database
+                session, user, period=period.strip(), issuer=issuer
             )
         elif scope == "evaluation":
             bulletin = service.create_evaluation(
-                session, user, plan, stage, issuer=issuer, database=database
+                session, user, plan, stage, issuer=issuer
             )
         else:
             raise InputError(f"scope {scope!r} is not cycle, period or evaluation")
@@ -364,7 +364,6 @@ def api_build(body: BulletinCreate, database: DatabaseDep, user: OfficeUser) -> 
                 body.plan or "",
                 body.stage or "",
                 issuer=body.issuer,
-                database=database,
             )
         else:
             bulletin = service.create_bulletin(
@@ -373,7 +372,6 @@ def api_build(body: BulletinCreate, database: DatabaseDep, user: OfficeUser) -> 
                 cycle_id=body.cycle_id,
                 period=body.period,
                 issuer=body.issuer,
-                database=database,
             )
         return service.bulletin_public(bulletin, full=True)
 
