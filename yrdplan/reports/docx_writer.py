@@ -156,6 +156,27 @@ def _cell_text(cell, text: str, *, bold=False, right=False) -> None:
     _fonts(run, SANS if bold else SERIF, TABLE_PT, bold)
 
 
+TEXT_WIDTH_CM = 15.6  # A4 less the GB/T 9704 side margins
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def _column_widths(table: Table) -> list:
+    """Widths in proportion to what the columns hold: long text wide, numbers narrow."""
+    weights = []
+    for n, column in enumerate(table.columns):
+        # In display units (a CJK character is two); a header wraps well, values should not.
+        longest = max(
+            [_display_width(column.title) / 2]
+            + [_display_width(format_cell(r[n], column.kind)) for r in table.rows]
+        )
+        weights.append(min(max(longest, 6), 30 if column.kind == "text" else 12) + 2)
+    total = sum(weights)
+    return [Cm(TEXT_WIDTH_CM * w / total) for w in weights]
+
+
 def _table(docx, table: Table) -> None:
     caption = docx.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -163,12 +184,22 @@ def _table(docx, table: Table) -> None:
     grid = docx.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    widths = _column_widths(table)
     header = grid.rows[0]
     _repeat_header(header)
     for cell, column in zip(header.cells, table.columns, strict=True):
         _cell_text(cell, column.title, bold=True)
     for values in table.rows:
-        cells = grid.add_row().cells
+        grid.add_row()
+    # LibreOffice reads the grid, Word the cells: set both.
+    for column, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        column.set(qn("w:w"), str(int(width.twips)))
+    for row in grid.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    for row, values in zip(grid.rows[1:], table.rows, strict=True):
+        cells = row.cells
         for cell, column, value in zip(cells, table.columns, values, strict=True):
             _cell_text(cell, format_cell(value, column.kind), right=column.kind != "text")
     if table.note:
@@ -178,7 +209,11 @@ def _table(docx, table: Table) -> None:
 
 def _figure(docx, figure: Figure) -> None:
     docx.add_picture(io.BytesIO(render_png(figure.chart, figure.title)), width=Cm(15))
-    docx.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture = docx.paragraphs[-1]
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    # The body's exact 26 pt line height would clip the picture to one line.
+    picture.paragraph_format.line_spacing = 1.0
+    picture.paragraph_format.keep_with_next = True
     caption = docx.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _fonts(caption.add_run(figure.title), SANS, 11)
