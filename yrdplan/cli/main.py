@@ -15,6 +15,7 @@ from yrdplan.cli import (
     indicators,
     monitor,
     plan,
+    regional,
     regions,
     setup,
     tasks,
@@ -44,6 +45,10 @@ app.add_typer(units.app, name="units")  # delivery tracking
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(cycles.app, name="cycles")
 app.command("completion")(tasks.completion_command)
+app.command("disparity")(regional.disparity)  # regional coordination
+app.command("convergence")(regional.convergence)
+app.command("benchmark")(regional.benchmark)
+app.add_typer(regional.app, name="index")
 app.add_typer(bulletins.app, name="bulletin")  # bulletins and evaluations
 app.add_typer(bulletins.evaluation_app, name="evaluation")
 

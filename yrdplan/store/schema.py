@@ -604,6 +604,35 @@ class AuditEntry(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+# --- regional coordination ----------------------------------------------------------------------
+
+
+class IndexBuild(Base):
+    """One build of the composite integration index (一体化指数): its config, data state, results.
+
+    ``results`` holds one object per region (code, name, score, rank, rank interval, dimension
+    scores); ``details`` the weights, drop-one effects, imputed cells, exclusions and warnings.
+    A page reads the latest build; it never builds one.
+    """
+
+    __tablename__ = "index_builds"
+    __audited__ = False  # derived data, rebuilt from audited inputs; who built it is kept here
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    period: Mapped[str] = mapped_column(String(8))
+    regions: Mapped[str] = mapped_column(String(64))
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    config_text: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(String(200), default="")
+    data_vintage: Mapped[str] = mapped_column(String(32), default="")
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    results: Mapped[list] = mapped_column(JSON, default=list)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 # --- bulletins, evaluations and the public portal --------------------------------------------
 
 
