@@ -269,9 +269,7 @@ def evaluation_build(
         raise InputError(str(err)) from err
 
     def make(session, user, database, step):
-        return service.create_evaluation(
-            session, user, plan, stage, issuer=issuer, progress=step
-        )
+        return service.create_evaluation(session, user, plan, stage, issuer=issuer, progress=step)
 
     _build(db, as_user, out, formats, make)
 

@@ -387,13 +387,26 @@ def league_section(out: Outline, league: dict | None) -> None:
             "尚无一体化指数的计算结果（区域协调发展评价尚未计算），本节暂无排名。", "empty"
         )
         return
-    rows = league["rows"]
-    out.paragraph(league.get("description", ""), "note")
+    build, rows = league["build"], league["rows"]
+    dimensions = "、".join(
+        f"{d['name']}（权重{format_cell(d['weight'], 'num')}）" for d in league["dimensions"]
+    )
+    out.paragraph(
+        f"采用“{build['name']}”{build['period']}年计算结果（第{build['id']}次计算，"
+        f"{build['created_at'][:10]}），包括{dimensions}。排名区间为对权重和数据扰动进行"
+        f"{build['runs']}次蒙特卡洛模拟（随机种子{build['seed']}）得到的5%–95%排名范围；"
+        f"区间重叠的地区之间排名差异不显著。" + ("（演示数据）" if build.get("simulated") else "")
+    )
     out.table(
         "league",
         "地区一体化指数排名及排名区间",
-        (Column("排名", "int"), Column("地区"), Column("指数", "num"), Column("排名区间")),
-        [(r["rank"], r["name"], r["score"], f"{r['rank_low']}–{r['rank_high']}") for r in rows],
+        (
+            Column("排名", "int"),
+            Column("地区"),
+            Column("指数", "num"),
+            Column("排名区间（5%–95%）"),
+        ),
+        [(r["rank"], r["name"], r["score"], f"{r['rank_p05']}–{r['rank_p95']}") for r in rows],
     )
     if len(rows) > 1:
         out.figure(
@@ -402,7 +415,7 @@ def league_section(out: Outline, league: dict | None) -> None:
             Chart(
                 kind="bar",
                 categories=tuple(r["name"] for r in rows),
-                values=tuple(r["score"] for r in rows),
+                values=tuple(round(r["score"], 1) for r in rows),
                 axis="指数",
             ),
         )

@@ -53,7 +53,7 @@ class Paragraph:
 @dataclass(frozen=True)
 class Column:
     title: str
-    kind: str = "text"  # text, int, num, pct (a 0-1 rate shown as a percentage)
+    kind: str = "text"  # text, int, num (2 decimals), dec (4 decimals), pct (a 0-1 rate as %)
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,8 @@ def format_cell(value, kind: str) -> str:
         return "—"
     if kind == "pct":
         return f"{value * 100:.1f}%"
+    if kind == "dec":
+        return f"{value:.4f}"
     if kind == "int":
         return f"{int(round(value))}"
     if kind == "num":

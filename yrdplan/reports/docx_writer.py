@@ -190,7 +190,7 @@ def _table(docx, table: Table) -> None:
     _repeat_header(header)
     for cell, column in zip(header.cells, table.columns, strict=True):
         _cell_text(cell, column.title, bold=True)
-    for values in table.rows:
+    for _ in table.rows:
         grid.add_row()
     # LibreOffice reads the grid, Word the cells: set both.
     for column, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):

@@ -138,6 +138,21 @@ def _targets(out: Outline, snapshot: dict) -> None:
         )
 
 
+def trend_text(trend: dict | None) -> str:
+    """σ-convergence in words from the slope of the coefficient of variation and its standard
+    error: a change is called only when the slope is two standard errors from zero."""
+    if not trend or trend.get("slope") is None:
+        return "样本期过短，未判断差距变化趋势。"
+    slope, se = trend["slope"], trend.get("slope_se") or 0.0
+    if slope + 2 * se < 0:
+        verdict = "地区差距呈缩小趋势（σ收敛）"
+    elif slope - 2 * se > 0:
+        verdict = "地区差距呈扩大趋势"
+    else:
+        verdict = "地区差距无显著变化"
+    return f"变异系数年均变化{slope:+.3g}（标准误{se:.2g}），{verdict}。"
+
+
 def _disparity(out: Outline, snapshot: dict) -> None:
     out.heading(1, "区域协调发展")
     disparity = snapshot.get("disparity")
@@ -147,14 +162,50 @@ def _disparity(out: Outline, snapshot: dict) -> None:
             "empty",
         )
         return
-    out.paragraph(disparity.get("description", ""), "note")
-    rows = disparity["rows"]
-    out.table(
-        "disparity",
-        "区域差距及其变化",
-        (Column("指标"), Column("年份"), Column("泰尔指数", "num"), Column("变异系数", "num")),
-        [(r["indicator"], r["period"], r.get("theil"), r.get("cv")) for r in rows],
+    out.paragraph(
+        "以长三角41个城市为样本，按常住人口加权测算地区差距（变异系数、泰尔指数、基尼系数），"
+        "“省际差距占比”为泰尔指数按省（市）分解中省际差距所占比重。"
     )
+    for series in disparity["series"]:
+        periods = series["periods"]
+        out.heading(2, series["name"] + ("（演示数据）" if series["simulated"] else ""))
+        out.paragraph(trend_text(series.get("sigma_trend")))
+        out.table(
+            f"disparity-{series['indicator']}",
+            f"{series['name']}地区差距",
+            (
+                Column("年份"),
+                Column("城市数", "int"),
+                Column("均值", "num"),
+                Column("变异系数", "dec"),
+                Column("泰尔指数", "dec"),
+                Column("基尼系数", "dec"),
+                Column("省际差距占比", "pct"),
+            ),
+            [
+                (
+                    p["period"],
+                    p["n"],
+                    p["mean"],
+                    p["cv"],
+                    p["theil_t"],
+                    p["gini"],
+                    p["between_share"],
+                )
+                for p in periods
+            ],
+        )
+        if len(periods) > 1:
+            out.figure(
+                f"disparity-{series['indicator']}",
+                f"{series['name']}变异系数变化",
+                Chart(
+                    kind="line",
+                    categories=tuple(p["period"] for p in periods),
+                    values=tuple(None if p["cv"] is None else round(p["cv"], 3) for p in periods),
+                    axis="变异系数",
+                ),
+            )
 
 
 def _assessments(out: Outline, snapshot: dict) -> None:

@@ -36,6 +36,7 @@ def write_xlsx(document: Document, built_at: datetime) -> bytes:
         "text": book.add_format({"border": 1, "text_wrap": True, "valign": "top"}),
         "int": book.add_format({"border": 1, "num_format": "0"}),
         "num": book.add_format({"border": 1, "num_format": "0.00"}),
+        "dec": book.add_format({"border": 1, "num_format": "0.0000"}),
         "pct": book.add_format({"border": 1, "num_format": "0.0%"}),
     }
     contents = book.add_worksheet("目录")

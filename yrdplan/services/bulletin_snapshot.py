@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.periods import parse_period
-from yrdplan.errors import InputError
+from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.completion import completion_rows, completion_trend
@@ -29,6 +29,7 @@ from yrdplan.services.geography import period_end
 from yrdplan.services.monitor import current_results
 from yrdplan.services.monitor_views import LEVELS, indicators_view_data, warnings_view_data
 from yrdplan.services.oversight import watchlist
+from yrdplan.services.regional import disparity_over_time, league_table
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -61,6 +62,16 @@ _WARNING_FIELDS = (
     "latest_period", "latest_value", "expected_value", "ratio", "projected_value", "method",
     "status", "warning", "simulated",
 )  # fmt: skip
+
+
+#: Indicators whose disparity across the 41 cities the evaluation reports (区域协调发展评价:
+#: output, income, and the urban–rural gap), where the catalogue has them.
+DISPARITY_INDICATORS: tuple[str, ...] = (
+    "GDP_PER_CAPITA",
+    "DISPOSABLE_INCOME",
+    "URBAN_RURAL_INCOME_RATIO",
+)
+_DISPARITY_FIELDS = ("period", "n", "mean", "cv", "theil_t", "gini", "between_share")
 
 
 def snapshot_digest(snapshot: dict) -> str:
@@ -199,6 +210,68 @@ def _indicator_sections(session: Session, region_code: str | None, database=None
     }
 
 
+def _league(session: Session) -> dict | None:
+    """The latest stored integration-index build (``services.regional.league_table``): ranks
+    with their 5–95 % intervals; None when no index has been built."""
+    table = league_table(session)
+    if table is None:
+        return None
+    build = table["build"]
+    return {
+        "build": {
+            k: build.get(k)
+            for k in (
+                "id",
+                "name",
+                "period",
+                "created_at",
+                "data_vintage",
+                "runs",
+                "seed",
+                "simulated",
+            )
+        },
+        "dimensions": [
+            {"code": d["code"], "name": d["name"], "weight": d["weight"]}
+            for d in table["dimensions"]
+        ],
+        "rows": [
+            {
+                k: r.get(k)
+                for k in ("code", "name", "score", "rank", "rank_p05", "rank_p50", "rank_p95")
+            }
+            for r in table["regions"]
+        ],
+    }
+
+
+def _disparity(session: Session) -> dict | None:
+    """Disparity over time across the 41 cities (``services.regional.disparity_over_time``) of
+    ``DISPARITY_INDICATORS``; None when none of them has data."""
+    indicators = stored_indicators(session)
+    series = []
+    for code in DISPARITY_INDICATORS:
+        if code not in indicators:
+            continue
+        try:
+            result = disparity_over_time(session, code)
+        except (InputError, NotFoundError):
+            continue  # no data for this indicator
+        if not result["periods"]:
+            continue
+        series.append(
+            {
+                "indicator": code,
+                "name": indicators[code].name,
+                "weight": result["weight"],
+                "periods": [{k: p.get(k) for k in _DISPARITY_FIELDS} for p in result["periods"]],
+                "sigma_trend": result.get("sigma_trend"),
+                "simulated": bool(result["simulated"]),
+            }
+        )
+    return {"regions": "41 cities", "by": "province", "series": series} if series else None
+
+
 def _previous(session: Session, plan_id: int | None, as_of: date) -> dict | None:
     """The latest earlier bulletin of the same scope that was not withdrawn: the base of the
     'change since the last bulletin'."""
@@ -327,13 +400,16 @@ def bulletin_snapshot(
         "blockers": [_pick(r, _BLOCKER_FIELDS) for r in watched["blockers"]],
         "indicators": _indicator_sections(session, region, database),
         "outlines": _outlines(session),
-        # Filled from the regional-coordination index build once that part exists.
-        "league": None,
+        "league": _league(session),
         "simulated": any(
             r.get("is_simulated") for r in watched["overdue_or_lagging"] + watched["blockers"]
         ),
     }
-    snapshot["simulated"] = snapshot["simulated"] or snapshot["indicators"]["simulated"]
+    snapshot["simulated"] = (
+        snapshot["simulated"]
+        or snapshot["indicators"]["simulated"]
+        or bool(snapshot["league"] and snapshot["league"]["build"]["simulated"])
+    )
     return _plain(snapshot)
 
 
@@ -449,11 +525,13 @@ def evaluation_snapshot(
         "completion": completion,
         "targets": targets,
         "monitor_run": {"run_id": result.run_id},
-        # Filled from the regional-coordination disparity results once that part exists.
-        "disparity": None,
+        "disparity": _disparity(session),
         "assessments": _assessments(session, plan, stage),
         "revisions": _revisions(session, plan),
         "simulated": any(r["simulated"] for r in targets)
         or any(t.is_simulated for t in task_repo.tasks_of_plan(session, plan.id)),
     }
+    disparity = snapshot["disparity"]
+    if disparity and any(s["simulated"] for s in disparity["series"]):
+        snapshot["simulated"] = True
     return _plain(snapshot)

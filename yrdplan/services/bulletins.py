@@ -164,9 +164,7 @@ def create_evaluation(
 ) -> Bulletin:
     """Take the snapshot of a plan's evaluation, store a draft report with its files."""
     require_office(user)
-    snapshot = evaluation_snapshot(
-        session, user, plan_ref, stage, issuer=issuer, today=today
-    )
+    snapshot = evaluation_snapshot(session, user, plan_ref, stage, issuer=issuer, today=today)
     if progress:
         progress("snapshot")
     plan = plan_repo.find_plan(session, plan_ref)

@@ -83,17 +83,11 @@ def build_bulletin_form(
         if scope == "cycle":
             if not cycle_id.strip().isdigit():
                 raise InputError("choose a reporting cycle")
-            bulletin = service.create_bulletin(
-                session, user, cycle_id=int(cycle_id), issuer=issuer
-            )
+            bulletin = service.create_bulletin(session, user, cycle_id=int(cycle_id), issuer=issuer)
         elif scope == "period":
-            bulletin = service.create_bulletin(
-                session, user, period=period.strip(), issuer=issuer
-            )
+            bulletin = service.create_bulletin(session, user, period=period.strip(), issuer=issuer)
         elif scope == "evaluation":
-            bulletin = service.create_evaluation(
-                session, user, plan, stage, issuer=issuer
-            )
+            bulletin = service.create_evaluation(session, user, plan, stage, issuer=issuer)
         else:
             raise InputError(f"scope {scope!r} is not cycle, period or evaluation")
         bulletin_id = bulletin.id
