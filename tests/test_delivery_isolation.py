@@ -20,9 +20,8 @@ import zipfile
 
 import pytest
 from delivery_helpers import audit_count
-from fastapi.routing import APIRoute
 from sqlalchemy import select
-from web_helpers import csrf_of, login
+from web_helpers import all_routes, csrf_of, login
 
 from yrdplan.store.schema import EvidenceFile, ProgressReport, Task, TaskSupportingUnit, Unit
 
@@ -121,16 +120,6 @@ def _text(response) -> str:
     return content.decode("utf-8", "ignore")
 
 
-def _routes(app):
-    """Every route with its full path and methods; FastAPI ≥ 0.16x nests included routers in
-    ``app.routes`` (``_IncludedRouter``), so they are flattened here."""
-    for route in app.routes:
-        if hasattr(route, "effective_route_contexts"):
-            yield from route.effective_route_contexts()
-        elif isinstance(route, APIRoute) or hasattr(route, "methods"):
-            yield route
-
-
 def test_reporter_cannot_reach_another_units_task_report_or_evidence(client, database, foreign):
     app = client.app
     login(client, REPORTER)
@@ -146,7 +135,7 @@ def test_reporter_cannot_reach_another_units_task_report_or_evidence(client, dat
         "cycle": foreign["cycle"],
     }
     checked, leaks, allowed = [], [], []
-    for route in _routes(app):
+    for route in all_routes(app):
         methods = set(getattr(route, "methods", None) or ()) - {"HEAD", "OPTIONS"}
         if not methods or route.path.startswith(("/static", "/logout", "/login", "/lang")):
             continue

@@ -17,3 +17,13 @@ def login(client, username: str, password: str = "yrdplan-demo"):
 def csrf_of(client) -> str:
     page = client.get("/")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def all_routes(app):
+    """Every route with its full path and methods; FastAPI ≥ 0.16x nests included routers in
+    ``app.routes`` (``_IncludedRouter``), so they are flattened here."""
+    for route in app.routes:
+        if hasattr(route, "effective_route_contexts"):
+            yield from route.effective_route_contexts()
+        elif hasattr(route, "methods"):
+            yield route
