@@ -186,3 +186,20 @@ def test_convergence_bad_input():
         beta_convergence([1.0, 2.0, 3.0], [1.0, 1.0, 2.0], 0)
     with pytest.raises(ValueError, match="no period has values"):
         sigma_convergence([[1.0, np.nan], [np.nan, 2.0]], [2020, 2021])
+
+
+def test_table_nested_matches_the_one_series_functions():
+    panel = RNG.lognormal(10, 0.4, size=(41, 5))
+    cities = [f"{p}-{i % 3}" for i, p in enumerate(PROVINCE)]
+    table = disparity_table(panel, W, levels=[PROVINCE, cities])
+    for j in range(5):
+        one = disparity(panel[:, j], W)
+        for name in ("mean", "sd", "cv", "theil_t", "theil_l", "ge2", "gini"):
+            assert table[name][j] == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-12)
+        for measure in ("theil_t", "theil_l"):
+            nd = decompose_nested(panel[:, j], [PROVINCE, cities], W, measure)
+            np.testing.assert_allclose(table[f"{measure}_nested"][:, j], nd.components, atol=1e-12)
+    unweighted = disparity_table(panel, levels=[PROVINCE])
+    np.testing.assert_allclose(
+        unweighted["theil_t_nested"][0], TheilD(panel, PROVINCE).bg, atol=1e-9
+    )

@@ -233,17 +233,21 @@ def normalise(
         ratio = np.where(sign > 0, x / t, t / x)
         return 100.0 * np.minimum(ratio, 1.0)
     if method == "rank":
-        r = ref[np.isfinite(ref).all(axis=1)] if reference is not None else x
-        # Share of the field each region beats (ties count half), oriented by direction.
-        signed_x, signed_r = x * sign, r * sign
-        below = (signed_r[None, :, :] < signed_x[:, None, :]).sum(axis=1)
-        ties = (signed_r[None, :, :] == signed_x[:, None, :]).sum(axis=1)
-        if reference is None:
-            ties = ties - 1  # a region does not tie with itself
-            field_n = max(len(r) - 1, 1)
-        else:
-            field_n = len(r)
-        return 100.0 * (below + 0.5 * ties) / field_n
+        # Share of the field each region beats (ties count half), oriented by direction; one
+        # sort and two binary searches per indicator.
+        field = x if reference is None else ref
+        out = np.empty_like(x)
+        for j in range(x.shape[1]):
+            column = field[:, j]
+            ordered = np.sort(sign[j] * column[np.isfinite(column)])
+            values = sign[j] * x[:, j]
+            below = np.searchsorted(ordered, values, side="left")
+            ties = np.searchsorted(ordered, values, side="right") - below
+            if reference is None:
+                ties = ties - 1  # a region does not tie with itself
+            beaten = max(len(ordered) - (1 if reference is None else 0), 1)
+            out[:, j] = (below + 0.5 * ties) / beaten
+        return 100.0 * out
     raise ValueError(f"method: {method!r} is not one of {', '.join(NORMALISERS)}")
 
 

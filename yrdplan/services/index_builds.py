@@ -36,7 +36,7 @@ from yrdplan.errors import InputError, NotFoundError, PermissionDenied
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.database import Database
 from yrdplan.services.monitor import MonitorOptions, load_series
-from yrdplan.services.regional import resolve_regions
+from yrdplan.services.regional_data import resolve_regions
 from yrdplan.store.repos import indicators as indicator_repo
 from yrdplan.store.schema import IndexBuild, utcnow
 
@@ -416,6 +416,15 @@ def stored_build(session: Session, build_id: int | None = None) -> dict | None:
         query.order_by(IndexBuild.created_at.desc(), IndexBuild.id.desc()).limit(1)
     )
     return None if row is None else _public(row)
+
+
+def latest_config_text(session: Session) -> str | None:
+    """The config text of the latest build (None when there is no build)."""
+    return session.scalar(
+        select(IndexBuild.config_text)
+        .order_by(IndexBuild.created_at.desc(), IndexBuild.id.desc())
+        .limit(1)
+    )
 
 
 def list_builds(session: Session) -> list[dict[str, Any]]:

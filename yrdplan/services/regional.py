@@ -19,9 +19,9 @@ Functions other parts call (bulletins, reports):
 
 from __future__ import annotations
 
-import math
+import copy
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,17 +30,22 @@ from sqlalchemy.orm import Session
 from yrdplan.analytics import convergence as conv
 from yrdplan.analytics import disparity as disp
 from yrdplan.analytics.benchmarking import benchmark as benchmark_values
-from yrdplan.analytics.series import SeriesBook
-from yrdplan.domain.indicators import Indicator
-from yrdplan.domain.periods import parse_period
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.database import Database
-from yrdplan.services.monitor import MonitorOptions, load_series
-from yrdplan.store.repos import regions as region_repo
+from yrdplan.services.regional_data import (
+    DEFAULT_REGIONS,
+    Panel,
+    default_weight,
+    finite_or_none,
+    group_labels,
+    load_panel,
+    period_column,
+    period_key,
+    resolve_regions,
+)
+from yrdplan.store.repos import indicators as indicator_repo
 
-DEFAULT_REGIONS = "cities"
-#: Fields of ``yrdplan disparity --format json`` that other tools rely on (README).
 DISPARITY_FIELDS = (
     "n",
     "mean",
@@ -53,199 +58,6 @@ DISPARITY_FIELDS = (
     "gini",
     "max_min_ratio",
 )
-REST = "rest"  # the label of regions in none of the groups named with --by
-
-
-@dataclass(frozen=True)
-class Place:
-    code: str
-    name: str
-    level: str
-    province: str
-    parent: str
-
-
-@dataclass
-class Panel:
-    """Values of one indicator (and its weight) for a set of regions, by period."""
-
-    indicator: Indicator
-    places: list[Place]
-    periods: list[str]
-    values: np.ndarray  # regions × periods, NaN where missing
-    weights: np.ndarray | None  # regions × periods
-    weight_code: str | None
-    simulated: bool
-    names: dict[str, str] = field(default_factory=dict)
-
-
-# -- inputs -------------------------------------------------------------------------------------
-
-
-def _places(session: Session, level: str | None = None) -> dict[str, Place]:
-    out = {}
-    for r in region_repo.list_regions(session, level=level):
-        out[r.code] = Place(r.code, r.name, r.level, r.province_code or "", r.parent_code or "")
-    return out
-
-
-def resolve_regions(session: Session, spec: str | None, level: str = "city") -> list[Place]:
-    """The regions named by ``spec``: a group code or name (``cities``, ``central``, ``sunan``),
-    a province code (its cities, or its counties with ``level="county"``), a region code, or
-    several of these joined by commas. Default: the 41 cities."""
-    if level not in ("city", "county"):
-        raise InputError(f"--level {level!r} is not city or county")
-    spec = spec or DEFAULT_REGIONS
-    every = _places(session)
-    groups = {g.code: g for g in region_repo.list_groups(session)}
-    by_name = {g.name: g for g in groups.values()}
-    chosen: dict[str, Place] = {}
-    for part in (p.strip() for p in spec.split(",")):
-        if not part:
-            continue
-        group = groups.get(part) or by_name.get(part)
-        if group is not None:
-            members = [every[c] for c in group.members if c in every]
-            if level == "county" and group.code in ("cities", "provinces"):
-                members = [p for p in every.values() if p.level == "county"]
-        elif part in every and every[part].level == "province":
-            members = [p for p in every.values() if p.province == part and p.level == level]
-            if level == "city" and part == "310000":
-                members = [every["310100"]] if "310100" in every else members
-        elif part in every:
-            members = [every[part]]
-        else:
-            known = ", ".join(groups)
-            raise NotFoundError(
-                f"--regions {part!r}: not a region group ({known}), province or region code"
-            )
-        for place in members:
-            chosen.setdefault(place.code, place)
-    if not chosen:
-        raise InputError(f"--regions {spec!r}: no regions")
-    return sorted(chosen.values(), key=lambda p: p.code)
-
-
-def default_weight(indicators: dict[str, Indicator], code: str) -> str | None:
-    """The weight a page uses for ``code``: its catalogue weight, else resident population."""
-    indicator = indicators[code]
-    if indicator.weight_indicator and indicator.weight_indicator in indicators:
-        return indicator.weight_indicator
-    return "POP" if "POP" in indicators and code != "POP" else None
-
-
-def _book(
-    session: Session, indicators: dict[str, Indicator], code: str, vintage: str | None
-) -> SeriesBook:
-    book, _, _ = load_series(session, indicators, MonitorOptions(indicator=code, vintage=vintage))
-    return book
-
-
-def _period_key(label: str) -> float:
-    return parse_period(label).decimal_year
-
-
-def load_panel(
-    session: Session,
-    indicator: str,
-    places: Sequence[Place],
-    *,
-    weight: str | None = None,
-    vintage: str | None = None,
-) -> Panel:
-    """Values (and weights) of ``indicator`` for ``places`` in every period with data."""
-    indicators = stored_indicators(session)
-    if indicator not in indicators:
-        raise NotFoundError(f"--indicator {indicator!r}: no such indicator in the catalogue")
-    if weight is not None and weight not in indicators:
-        raise NotFoundError(f"--weight {weight!r}: no such indicator in the catalogue")
-    book = _book(session, indicators, indicator, vintage)
-    series = [book.series(p.code, indicator) for p in places]
-    wbook = _book(session, indicators, weight, vintage) if weight else None
-    wseries = [wbook.series(p.code, weight) for p in places] if wbook else None
-    periods = sorted({period for s in series for period in s}, key=_period_key)
-    values = np.full((len(places), len(periods)), np.nan)
-    weights = np.full(values.shape, np.nan) if wseries is not None else None
-    simulated = False
-    for i, s in enumerate(series):
-        for j, period in enumerate(periods):
-            point = s.get(period)
-            if point is not None:
-                values[i, j] = point.value
-                simulated = simulated or point.simulated
-            if wseries is not None:
-                wpoint = wseries[i].get(period)
-                if wpoint is not None:
-                    weights[i, j] = wpoint.value
-                    simulated = simulated or (point is not None and wpoint.simulated)
-    return Panel(indicators[indicator], list(places), periods, values, weights, weight, simulated)
-
-
-def _labels(session: Session, places: Sequence[Place], by: str) -> tuple[list[str], dict[str, str]]:
-    """Each region's group label for ``--by`` and label -> display name."""
-    names = region_repo.region_names(session, include_groups=True)
-    if by == "province":
-        return [p.province for p in places], {
-            p.province: names.get(p.province, p.province) for p in places
-        }
-    if by == "city":
-        if any(p.level != "county" for p in places):
-            raise InputError("--by city: needs county-level regions (--level county)")
-        return [p.parent for p in places], {p.parent: names.get(p.parent, p.parent) for p in places}
-    groups = {g.code: g for g in region_repo.list_groups(session)}
-    wanted = [g.strip() for g in by.split(",") if g.strip()]
-    label_of: dict[str, str] = {}
-    for code in wanted:
-        group = groups.get(code) or next((g for g in groups.values() if g.name == code), None)
-        if group is None:
-            raise NotFoundError(
-                f"--by {code!r}: not province, city or a region group ({', '.join(groups)})"
-            )
-        members = set(group.members) & {p.code for p in places}
-        if not members:
-            raise InputError(f"--by {code!r}: group {group.name} has none of the regions chosen")
-        for member in members:
-            label_of.setdefault(member, group.code)
-    labels = [label_of.get(p.code, REST) for p in places]
-    display = {g: names.get(g, g) for g in set(labels)} | {REST: "其他"}
-    return labels, display
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
-
-
-def _column(
-    panel: Panel, period: str
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, list[dict]]:
-    """One period's complete cases, the mask of regions kept, and the exclusions."""
-    if period not in panel.periods:
-        have = ", ".join(panel.periods[-5:]) or "none"
-        raise InputError(
-            f"--period {period!r}: no {panel.indicator.code} data for these regions (periods with data: {have})"
-        )
-    j = panel.periods.index(period)
-    y = panel.values[:, j]
-    keep = np.isfinite(y)
-    excluded = [
-        {"code": p.code, "name": p.name, "reason": "no value"}
-        for p, ok in zip(panel.places, keep, strict=True)
-        if not ok
-    ]
-    w = None
-    if panel.weights is not None:
-        w = panel.weights[:, j]
-        bad = keep & ~(np.isfinite(w) & (w >= 0))
-        excluded += [
-            {"code": p.code, "name": p.name, "reason": f"no {panel.weight_code} weight"}
-            for p, b in zip(panel.places, bad, strict=True)
-            if b
-        ]
-        keep &= ~bad
-    return y, w, keep, excluded
 
 
 def _decomposition(y, w, labels, display, measure) -> dict:
@@ -254,7 +66,7 @@ def _decomposition(y, w, labels, display, measure) -> dict:
         "total": d.total,
         "between": d.between,
         "within": d.within,
-        "between_share": _number(d.between_share),
+        "between_share": finite_or_none(d.between_share),
         "groups": [
             {
                 "code": g.name,
@@ -262,8 +74,8 @@ def _decomposition(y, w, labels, display, measure) -> dict:
                 "n": g.n,
                 "mean": g.mean,
                 "share": g.share,
-                "within": _number(g.within),
-                "contribution": _number(g.contribution),
+                "within": finite_or_none(g.within),
+                "contribution": finite_or_none(g.contribution),
             }
             for g in d.groups
         ],
@@ -289,7 +101,34 @@ def disparity_of(
     ``yrdplan disparity --format json`` prints (README)."""
     places = resolve_regions(session, regions, level)
     panel = load_panel(session, indicator, places, weight=weight, vintage=vintage)
-    y, w, keep, excluded = _column(panel, period)
+    out = panel_disparity(
+        session,
+        panel,
+        period,
+        by=by,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        seed=seed,
+        nested=nested,
+    )
+    out["regions"] = regions or DEFAULT_REGIONS
+    return out
+
+
+def panel_disparity(
+    session: Session,
+    panel: Panel,
+    period: str,
+    *,
+    by: str | None = None,
+    bootstrap: int = 0,
+    permutations: int = 0,
+    seed: int = 0,
+    nested: bool = False,
+) -> dict:
+    """:func:`disparity_of` over a loaded panel."""
+    indicator, places = panel.indicator.code, panel.places
+    y, w, keep, excluded = period_column(panel, period)
     kept = [p for p, k in zip(places, keep, strict=True) if k]
     y, w = y[keep], (None if w is None else w[keep])
     try:
@@ -301,20 +140,22 @@ def disparity_of(
         "indicator_name": panel.indicator.name,
         "unit": panel.indicator.unit,
         "period": period,
-        "regions": regions or DEFAULT_REGIONS,
-        "weight": weight,
+        "regions": DEFAULT_REGIONS,
+        "weight": panel.weight_code,
         "by": by,
     }
-    out.update({name: _number(getattr(measures, name)) for name in DISPARITY_FIELDS if name != "n"})
+    out.update(
+        {name: finite_or_none(getattr(measures, name)) for name in DISPARITY_FIELDS if name != "n"}
+    )
     out["n"] = measures.n
-    out["weighted_cv"] = _number(measures.weighted_cv)
-    out["range"] = _number(measures.range)
+    out["weighted_cv"] = finite_or_none(measures.weighted_cv)
+    out["range"] = finite_or_none(measures.range)
     out["undefined"] = measures.undefined
     out["excluded"] = excluded
     out["simulated"] = panel.simulated
     labels = None
     if by:
-        labels, display = _labels(session, kept, by)
+        labels, display = group_labels(session, kept, by)
         out["decomposition"] = {}
         for measure in ("theil_t", "theil_l"):
             if measure == "theil_l" and (y <= 0).any():
@@ -376,7 +217,24 @@ def convergence_of(
     ``sigma``, ``beta``, ``beta_se``, ``half_life``, ``n``)."""
     places = resolve_regions(session, regions, level)
     panel = load_panel(session, indicator, places, weight=weight, vintage=vintage)
-    years = _period_key(end) - _period_key(start)
+    extra = [load_panel(session, code, places, vintage=vintage) for code in covariates]
+    out = panel_convergence(session, panel, start, end, covariates=extra, clubs=clubs)
+    out["regions"] = regions or DEFAULT_REGIONS
+    return out
+
+
+def panel_convergence(
+    session: Session,
+    panel: Panel,
+    start: str,
+    end: str,
+    *,
+    covariates: Sequence[Panel] = (),
+    clubs: str | None = None,
+) -> dict:
+    """:func:`convergence_of` over loaded panels (the indicator's and its covariates')."""
+    indicator, places = panel.indicator.code, panel.places
+    years = period_key(end) - period_key(start)
     if years <= 0:
         raise InputError(f"--to {end!r}: must come after --from {start!r}")
     for label, name in ((start, "--from"), (end, "--to")):
@@ -386,11 +244,14 @@ def convergence_of(
     span = [
         j
         for j, p in enumerate(panel.periods)
-        if _period_key(start) <= _period_key(p) <= _period_key(end)
+        if period_key(start) <= period_key(p) <= period_key(end)
     ]
-    times = [_period_key(panel.periods[j]) for j in span]
+    times = [period_key(panel.periods[j]) for j in span]
     weights = None if panel.weights is None else panel.weights[:, span]
-    sigma = conv.sigma_convergence(panel.values[:, span], times, weights)
+    try:
+        sigma = conv.sigma_convergence(panel.values[:, span], times, weights)
+    except ValueError as err:
+        raise InputError(f"{indicator} {start}–{end}: {err}") from err
     sigma_rows = [
         {"period": panel.periods[span[times.index(t)]], "cv": cv, "n": n}
         for t, cv, n in zip(sigma.times, sigma.cv, sigma.n, strict=True)
@@ -398,8 +259,8 @@ def convergence_of(
     y0, y1 = panel.values[:, j0], panel.values[:, j1]
     keep = np.isfinite(y0) & np.isfinite(y1) & (y0 > 0) & (y1 > 0)
     cov_values = []
-    for code in covariates:
-        cpanel = load_panel(session, code, places, vintage=vintage)
+    for cpanel in covariates:
+        code = cpanel.indicator.code
         if start not in cpanel.periods:
             raise InputError(f"--covariate {code!r}: no data in {start}")
         column = cpanel.values[:, cpanel.periods.index(start)]
@@ -421,7 +282,7 @@ def convergence_of(
         "indicator_name": panel.indicator.name,
         "from": start,
         "to": end,
-        "regions": regions or DEFAULT_REGIONS,
+        "regions": DEFAULT_REGIONS,
         "sigma": sigma_rows,
         "sigma_trend": None
         if sigma.trend is None
@@ -431,18 +292,23 @@ def convergence_of(
         "half_life": beta.half_life,
         "speed": beta.speed,
         "alpha": beta.alpha,
-        "r2": _number(beta.r2),
+        "r2": finite_or_none(beta.r2),
         "n": beta.n,
         "covariates": [
             {"code": c, "coefficient": v, "se": s}
-            for c, v, s in zip(covariates, beta.covariates, beta.covariates_se, strict=True)
+            for c, v, s in zip(
+                [p.indicator.code for p in covariates],
+                beta.covariates,
+                beta.covariates_se,
+                strict=True,
+            )
         ],
         "excluded": excluded,
         "simulated": panel.simulated,
     }
     if clubs:
         kept = [p for p, k in zip(places, keep, strict=True) if k]
-        labels, display = _labels(session, kept, clubs)
+        labels, display = group_labels(session, kept, clubs)
         out["clubs"] = [
             {
                 "code": label,
@@ -486,13 +352,55 @@ def disparity_over_time(
     dict
         ``periods``: one object per period (``period``, ``n``, ``mean``, ``cv``, ``theil_t``,
         ``theil_l``, ``gini``, ``between``, ``within``, ``between_share`` of Theil T by ``by``);
-        ``latest``: the latest period's full :func:`disparity_of` object; ``sigma_trend``;
-        ``weight``; ``simulated``.
+        ``latest``: the latest period's full :func:`disparity_of` object; ``sigma_trend``
+        (slope of the CV per year and its standard error); ``convergence`` (absolute β from
+        the first to the latest period: ``from``, ``to``, ``n``, ``beta``, ``beta_se``,
+        ``half_life``; None when the values are not all positive); ``values`` (each region's
+        latest value); ``weight``; ``simulated``.
     """
     if isinstance(source, Database):
         with source.read() as session:
             return disparity_over_time(session, indicator, regions=regions, by=by, weight=weight)
-    session = source
+    return _remembered(
+        source,
+        ("disparity_over_time", indicator, regions, by, weight),
+        lambda: _disparity_over_time(source, indicator, regions=regions, by=by, weight=weight),
+    )
+
+
+# Pages ask for the same few series again and again; a result is kept, per process, under the
+# state of its inputs (observations, targets, crosswalk, catalogue, region groups), so any
+# change to the data gives a new key and every worker computes the same answer.
+_SERIES_CACHE: OrderedDict[tuple, dict] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def _remembered(session: Session, args: tuple, compute) -> dict:
+    key = (str(session.get_bind().url), _data_state(session), *args)
+    if key in _SERIES_CACHE:
+        _SERIES_CACHE.move_to_end(key)
+        return copy.deepcopy(_SERIES_CACHE[key])
+    out = compute()
+    _SERIES_CACHE[key] = copy.deepcopy(out)
+    while len(_SERIES_CACHE) > _CACHE_SIZE:
+        _SERIES_CACHE.popitem(last=False)
+    return out
+
+
+def _data_state(session: Session) -> str:
+    from sqlalchemy import func, select
+
+    from yrdplan.store.schema import RegionGroupMember
+
+    members = session.execute(
+        select(func.count(), func.sum(RegionGroupMember.group_id)).select_from(RegionGroupMember)
+    ).one()
+    return f"{indicator_repo.data_fingerprint(session)}/{members[0]}.{members[1] or 0}"
+
+
+def _disparity_over_time(
+    session: Session, indicator: str, *, regions: str | None, by: str, weight: str | None
+) -> dict:
     indicators = stored_indicators(session)
     if indicator not in indicators:
         raise NotFoundError(f"no indicator {indicator!r} in the catalogue")
@@ -500,10 +408,10 @@ def disparity_over_time(
         weight = default_weight(indicators, indicator)
     places = resolve_regions(session, regions)
     panel = load_panel(session, indicator, places, weight=weight)
-    labels_all, _ = _labels(session, places, by)
+    labels_all, _ = group_labels(session, places, by)
     rows = []
     for period in panel.periods:
-        y, w, keep, _ = _column(panel, period)
+        y, w, keep, _ = period_column(panel, period)
         if keep.sum() < 2 or (y[keep] < 0).any():
             continue
         yk, wk = y[keep], (None if w is None else w[keep])
@@ -519,21 +427,32 @@ def disparity_over_time(
                 "mean": d.mean,
                 "cv": d.cv,
                 "theil_t": d.theil_t,
-                "theil_l": _number(d.theil_l),
+                "theil_l": finite_or_none(d.theil_l),
                 "gini": d.gini,
                 "between": parts.between,
                 "within": parts.within,
-                "between_share": _number(parts.between_share),
+                "between_share": finite_or_none(parts.between_share),
             }
         )
     latest = None
     trend = None
+    beta = None
+    values = []
     if rows:
-        latest = disparity_of(
-            session, indicator, rows[-1]["period"], regions=regions, by=by, weight=weight
-        )
+        latest = panel_disparity(session, panel, rows[-1]["period"], by=by)
+        latest["regions"] = regions or DEFAULT_REGIONS
+        column = panel.values[:, panel.periods.index(rows[-1]["period"])]
+        values = [
+            {"code": p.code, "name": p.name, "value": finite_or_none(v)}
+            for p, v in zip(places, column, strict=True)
+        ]
+        if len(rows) >= 2:
+            try:
+                beta = panel_convergence(session, panel, rows[0]["period"], rows[-1]["period"])
+            except InputError:
+                beta = None  # no growth rates (values that are not positive): no β
         if len(rows) >= 3:
-            fit = conv.fit_trend([_period_key(r["period"]) for r in rows], [r["cv"] for r in rows])
+            fit = conv.fit_trend([period_key(r["period"]) for r in rows], [r["cv"] for r in rows])
             trend = {"slope": fit.slope, "slope_se": fit.slope_se}
     return {
         "indicator": indicator,
@@ -545,6 +464,10 @@ def disparity_over_time(
         "periods": rows,
         "latest": latest,
         "sigma_trend": trend,
+        "convergence": None
+        if beta is None
+        else {k: beta[k] for k in ("from", "to", "n", "beta", "beta_se", "half_life")},
+        "values": values,
         "simulated": panel.simulated,
     }
 
@@ -552,7 +475,7 @@ def disparity_over_time(
 def benchmark_of(
     session: Session,
     indicator: str,
-    period: str,
+    period: str | None,
     *,
     regions: str | None = None,
     peers: str | None = None,
@@ -563,7 +486,26 @@ def benchmark_of(
 ) -> dict:
     """对照学习: each region of ``regions`` against the best of the field (default: the regions
     and the peers together), the field's top quartile and the best of ``peers``; rank change
-    since ``previous`` (default the period before ``period``)."""
+    since ``previous`` (default the period before ``period``; ``period`` None: the latest)."""
+    args = (indicator, period, regions, peers, field_regions, level, previous, vintage)
+    return _remembered(
+        session,
+        ("benchmark_of", *args),
+        lambda: _benchmark_of(session, *args),
+    )
+
+
+def _benchmark_of(
+    session: Session,
+    indicator: str,
+    period: str | None,
+    regions: str | None,
+    peers: str | None,
+    field_regions: str | None,
+    level: str,
+    previous: str | None,
+    vintage: str | None,
+) -> dict:
     subjects = resolve_regions(session, regions, level)
     peer_places = resolve_regions(session, peers, level) if peers else []
     field_places = resolve_regions(session, field_regions, level) if field_regions else None
@@ -575,7 +517,11 @@ def benchmark_of(
         raise InputError(
             f"--indicator {indicator}: direction {panel.indicator.direction!r} has no best"
         )
-    y, _, keep, excluded = _column(panel, period)
+    if period is None:
+        if not panel.periods:
+            raise InputError(f"--indicator {indicator}: no data for these regions")
+        period = panel.periods[-1]
+    y, _, keep, excluded = period_column(panel, period)
     j = panel.periods.index(period)
     if previous is None and j > 0:
         previous = panel.periods[j - 1]
@@ -605,7 +551,7 @@ def benchmark_of(
                 "value": float(table.value[i]),
                 "rank": int(table.rank[i]),
                 "gap_best": float(table.gap_best[i]),
-                "gap_best_pct": _number(table.gap_best_pct[i]),
+                "gap_best_pct": finite_or_none(table.gap_best_pct[i]),
                 "gap_top_quartile": float(table.gap_top_quartile[i]),
                 "gap_peer_best": None if table.gap_peer is None else float(table.gap_peer[i]),
                 "previous_rank": None

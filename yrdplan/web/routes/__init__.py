@@ -9,6 +9,7 @@ from yrdplan.web.routes import (
     home,
     indicators,
     plans,
+    regional,
     regions,
     tasks,
     warnings,
@@ -25,5 +26,6 @@ ROUTERS = [
 ]
 # delivery tracking; cycles before tasks, so /tasks/mine is not read as /tasks/{task_id}
 ROUTERS += [cycles.router, tasks.router, delivery_api.router]
+ROUTERS += [regional.router]  # regional coordination
 # bulletins, evaluations and the public portal
 ROUTERS += [bulletins.router]

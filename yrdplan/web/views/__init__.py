@@ -1,0 +1,1 @@
+"""Page view-models: one module per area; each function returns a language-free ``…Public`` model."""
