@@ -8,12 +8,14 @@ charts).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from yrdplan.reports.bulletin import build_bulletin_document
 from yrdplan.reports.document import Document
 from yrdplan.reports.evaluation import build_evaluation_document
+from yrdplan.reports.static_charts import ChartRenderer
 
 FORMATS: tuple[str, ...] = ("docx", "xlsx", "html", "pdf")
 CONTENT_TYPES = {
@@ -82,22 +84,37 @@ def render_documents(
     document = build_document(snapshot, texts)
     built_at = datetime.fromisoformat(snapshot["taken_at"])
     stem = stem or file_stem(snapshot)
-    out = []
-    html = None
-    for fmt in formats:
-        note = ""
-        if fmt == "docx":
-            content = write_docx(document, built_at)
-        elif fmt == "xlsx":
-            content = write_xlsx(document, built_at)
-        else:
-            html = html or write_html(document)
-            if fmt == "html":
-                content = html.encode("utf-8")
-            else:
-                content, font = html_to_pdf(html)
-                note = f"CJK font: {font}"
-        out.append(RenderedFile(fmt, f"{stem}.{fmt}", CONTENT_TYPES[fmt], content, note))
+    charts = ChartRenderer()
+    contents: dict[str, bytes] = {}
+    notes: dict[str, str] = {}
+    done = []
+
+    def finished(fmt: str) -> None:
+        done.append(fmt)
         if progress is not None:
             progress(fmt)
-    return out
+
+    printing = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if "html" in formats or "pdf" in formats:
+            html = write_html(document, charts)
+            if "html" in formats:
+                contents["html"] = html.encode("utf-8")
+                finished("html")
+            if "pdf" in formats:
+                # chromium prints in its own process while this one writes Word and Excel
+                printing = pool.submit(html_to_pdf, html)
+        if "docx" in formats:
+            contents["docx"] = write_docx(document, built_at, charts)
+            finished("docx")
+        if "xlsx" in formats:
+            contents["xlsx"] = write_xlsx(document, built_at)
+            finished("xlsx")
+        if printing is not None:
+            contents["pdf"], font = printing.result()
+            notes["pdf"] = f"CJK font: {font}"
+            finished("pdf")
+    return [
+        RenderedFile(f, f"{stem}.{f}", CONTENT_TYPES[f], contents[f], notes.get(f, ""))
+        for f in formats
+    ]

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -30,7 +31,7 @@ from yrdplan.reports.document import (
     chinese_date,
     format_cell,
 )
-from yrdplan.reports.static_charts import render_png
+from yrdplan.reports.static_charts import ChartRenderer
 
 SERIF = "Noto Serif CJK SC"  # stands in for 仿宋_GB2312 / 方正小标宋
 SANS = "Noto Sans CJK SC"  # stands in for 黑体
@@ -80,6 +81,7 @@ def _setup(docx, document: Document, built_at: datetime) -> None:
     properties.modified = built_at
     properties.revision = 1
     _page_numbers(section)
+    _table_styles(docx)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -147,13 +149,29 @@ def _repeat_header(row) -> None:
     trpr.append(header)
 
 
-def _cell_text(cell, text: str, *, bold=False, right=False) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph.paragraph_format.line_spacing = 1.0
-    if right:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    run = paragraph.add_run(text)
-    _fonts(run, SANS if bold else SERIF, TABLE_PT, bold)
+TABLE_STYLES = {"text": "YrdTableText", "number": "YrdTableNumber", "header": "YrdTableHeader"}
+
+
+def _table_styles(docx) -> None:
+    """Paragraph styles for table cells: set once, so a cell is one pStyle and one run (a
+    table of thousands of rows stays fast to write)."""
+    for key, style_id in TABLE_STYLES.items():
+        style = docx.styles.add_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = docx.styles["Normal"]
+        _fonts(style, SANS if key == "header" else SERIF, TABLE_PT, bold=key == "header")
+        style.paragraph_format.line_spacing = 1.0
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.first_line_indent = Pt(0)
+        if key == "number":
+            style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _fill_row(tr, texts: list[str], styles: list[str], widths: list) -> None:
+    for tc, text, style, width in zip(tr.tc_lst, texts, styles, widths, strict=True):
+        tc.width = width
+        paragraph = tc.p_lst[0]
+        paragraph.style = style
+        paragraph.add_r().text = text
 
 
 TEXT_WIDTH_CM = 15.6  # A4 less the GB/T 9704 side margins
@@ -186,29 +204,28 @@ def _table(docx, table: Table) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
     widths = _column_widths(table)
-    header = grid.rows[0]
-    _repeat_header(header)
-    for cell, column in zip(header.cells, table.columns, strict=True):
-        _cell_text(cell, column.title, bold=True)
-    for _ in table.rows:
-        grid.add_row()
     # LibreOffice reads the grid, Word the cells: set both.
     for column, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         column.set(qn("w:w"), str(int(width.twips)))
-    for row in grid.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-    for row, values in zip(grid.rows[1:], table.rows, strict=True):
-        cells = row.cells
-        for cell, column, value in zip(cells, table.columns, values, strict=True):
-            _cell_text(cell, format_cell(value, column.kind), right=column.kind != "text")
+    header = grid.rows[0]
+    _repeat_header(header)
+    _fill_row(
+        header._tr,
+        [c.title for c in table.columns],
+        [TABLE_STYLES["header"]] * len(widths),
+        widths,
+    )
+    styles = [TABLE_STYLES["text" if c.kind == "text" else "number"] for c in table.columns]
+    for values in table.rows:
+        texts = [format_cell(v, c.kind) for c, v in zip(table.columns, values, strict=True)]
+        _fill_row(grid.add_row()._tr, texts, styles, widths)
     if table.note:
         note = docx.add_paragraph()
         _fonts(note.add_run(table.note), SERIF, 10)
 
 
-def _figure(docx, figure: Figure) -> None:
-    docx.add_picture(io.BytesIO(render_png(figure.chart, figure.title)), width=Cm(15))
+def _figure(docx, figure: Figure, charts: ChartRenderer) -> None:
+    docx.add_picture(io.BytesIO(charts.png(figure.chart, figure.title)), width=Cm(15))
     picture = docx.paragraphs[-1]
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
     # The body's exact 26 pt line height would clip the picture to one line.
@@ -230,9 +247,12 @@ def _paragraph(docx, block: Paragraph) -> None:
         run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
 
-def write_docx(document: Document, built_at: datetime) -> bytes:
+def write_docx(
+    document: Document, built_at: datetime, charts: ChartRenderer | None = None
+) -> bytes:
     """The document as .docx bytes; ``built_at`` is recorded as its creation time (pass the
-    snapshot's time so a rebuild records the same)."""
+    snapshot's time so a rebuild records the same); ``charts`` shares drawn figures."""
+    charts = charts or ChartRenderer()
     docx = new_docx()
     _setup(docx, document, built_at)
     _head(docx, document)
@@ -244,7 +264,7 @@ def write_docx(document: Document, built_at: datetime) -> bytes:
         elif isinstance(block, Table):
             _table(docx, block)
         elif isinstance(block, Figure):
-            _figure(docx, block)
+            _figure(docx, block, charts)
     docx.add_paragraph()
     for text in (document.issuer, chinese_date(document.issued_on)):
         paragraph = docx.add_paragraph(text)

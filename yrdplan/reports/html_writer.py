@@ -16,7 +16,7 @@ from yrdplan.reports.document import (
     chinese_date,
     format_cell,
 )
-from yrdplan.reports.static_charts import CSS_FONT_STACK, render_svg
+from yrdplan.reports.static_charts import CSS_FONT_STACK, ChartRenderer
 
 STYLE = """
 @page { size: A4; margin: 25mm 22mm 28mm 24mm;
@@ -65,15 +65,16 @@ def _table(table: Table) -> str:
     )
 
 
-def _figure(figure: Figure) -> str:
+def _figure(figure: Figure, charts: ChartRenderer) -> str:
     return (
-        f'<figure id="f-{escape(figure.key)}">{render_svg(figure.chart, figure.title)}'
+        f'<figure id="f-{escape(figure.key)}">{charts.svg(figure.chart, figure.title)}'
         f"<figcaption>{escape(figure.title)}</figcaption></figure>"
     )
 
 
-def write_html(document: Document) -> str:
-    """The document as an HTML page with everything inline."""
+def write_html(document: Document, charts: ChartRenderer | None = None) -> str:
+    """The document as an HTML page with everything inline; ``charts`` shares drawn figures."""
+    charts = charts or ChartRenderer()
     parts = [
         "<!doctype html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -94,7 +95,7 @@ def write_html(document: Document) -> str:
         elif isinstance(block, Table):
             parts.append(_table(block))
         elif isinstance(block, Figure):
-            parts.append(_figure(block))
+            parts.append(_figure(block, charts))
     parts.append(
         f'<p class="sign">{escape(document.issuer)}<br>{chinese_date(document.issued_on)}</p>'
     )

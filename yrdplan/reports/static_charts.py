@@ -165,24 +165,54 @@ def _rc() -> dict:
     }
 
 
-def render_svg(chart: Chart, title: str) -> str:
-    """The chart as standalone SVG text (no XML prolog), identical for identical input."""
-    from matplotlib import rc_context
-
-    with rc_context(_rc()):
-        figure = _figure(chart, title)
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
 
-def render_png(chart: Chart, title: str) -> bytes:
-    """The chart as a PNG for Word."""
-    from matplotlib import rc_context
-
-    with rc_context(_rc()):
-        figure = _figure(chart, title)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
     return buffer.getvalue()
+
+
+class ChartRenderer:
+    """Draws each chart of one build once and writes it as SVG and/or PNG on demand (the
+    figure is the costly part; the writers of one document share it)."""
+
+    def __init__(self) -> None:
+        self._figures: dict[int, tuple[Chart, object]] = {}
+
+    def _figure(self, chart: Chart, title: str):
+        # Keyed by identity: the document's charts live as long as the build.
+        entry = self._figures.get(id(chart))
+        if entry is None or entry[0] is not chart:
+            entry = (chart, _figure(chart, title))
+            self._figures[id(chart)] = entry
+        return entry[1]
+
+    def svg(self, chart: Chart, title: str) -> str:
+        """The chart as standalone SVG text (no XML prolog), identical for identical input."""
+        from matplotlib import rc_context
+
+        with rc_context(_rc()):
+            return _svg(self._figure(chart, title))
+
+    def png(self, chart: Chart, title: str) -> bytes:
+        """The chart as a PNG for Word."""
+        from matplotlib import rc_context
+
+        with rc_context(_rc()):
+            return _png(self._figure(chart, title))
+
+
+def render_svg(chart: Chart, title: str) -> str:
+    """One chart as SVG (see :meth:`ChartRenderer.svg`)."""
+    return ChartRenderer().svg(chart, title)
+
+
+def render_png(chart: Chart, title: str) -> bytes:
+    """One chart as PNG (see :meth:`ChartRenderer.png`)."""
+    return ChartRenderer().png(chart, title)
