@@ -311,3 +311,46 @@ def test_pdf_embeds_a_cjk_font(built_database, built):
     embedded = pdf.content.count(b"/FontFile") + fonts.count(b"Type3")
     assert embedded >= len([f for f in fonts if f not in (b"Type0",)])
     assert zipfile.is_zipfile(io.BytesIO(_file(database, built, "docx")))
+
+
+def test_snapshot_round_trips_on_both_backends(any_default_url):
+    """What the store gives back is what was taken: same digest, same HTML."""
+    from yrdplan.services.bulletin_snapshot import snapshot_digest
+
+    database = connect(any_default_url)
+    try:
+        with database.write() as session:
+            bulletin = service.create_bulletin(session, OFFICE, period="2026")
+            taken, bulletin_id = bulletin.snapshot, bulletin.id
+        with database.read() as session:
+            stored = session.get(Bulletin, bulletin_id)
+            assert (
+                snapshot_digest(stored.snapshot) == stored.snapshot_sha256 == snapshot_digest(taken)
+            )
+            (html,) = service.render_bulletin(stored, ["html"])
+            assert (
+                html.content == service.bulletin_file(session, OFFICE, bulletin_id, "html").content
+            )
+    finally:
+        database.dispose()
+
+
+def test_league_table_comes_from_the_latest_index_build(database):
+    from yrdplan.services.index_builds import build_index, demo_config_text
+    from yrdplan.services.regional import league_table
+
+    build_index(database, demo_config_text(), OFFICE)
+    with database.write() as session:
+        bulletin = service.create_bulletin(session, OFFICE, period="2026")
+        snapshot = bulletin.snapshot
+    expected = league_table(database)
+    document = build_document(snapshot, {})
+    league = {t.key: t for t in document.tables()}["league"]
+    assert [(r[0], r[1], r[2]) for r in league.rows] == [
+        (r["rank"], r["name"], r["score"]) for r in expected["regions"]
+    ]
+    assert (
+        league.rows[0][3]
+        == f"{expected['regions'][0]['rank_p05']}–{expected['regions'][0]['rank_p95']}"
+    )
+    assert "league" in {f.key for f in document.figures()}
