@@ -677,6 +677,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "指标监测（最近一期公开通报）",
         "Indicators (latest published bulletin)",
     ),
+    "b.portal.map": (
+        "各城市对照目标的最高预警等级：",
+        "Worst warning level against a target, per city:",
+    ),
     "b.portal.source": ("数据来源：公开通报", "Source: published bulletin"),
     "b.due_tasks": ("应完成", "Due"),
     "b.done_tasks": ("已完成", "Done"),
