@@ -63,6 +63,13 @@ def _user(session, username: str | None) -> tuple[UserInfo, Actor]:
     return user_repo.to_info(session, row), Actor(row.id, row.username)
 
 
+def _formats(text: str) -> list[str]:
+    try:
+        return parse_formats(text)
+    except ValueError as err:
+        raise InputError(str(err)) from err
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -131,10 +138,7 @@ def build(
     db: DbOption = None,
 ) -> None:
     """Snapshot a cycle's or a period's data, store a draft 通报, write its files to --out."""
-    try:
-        formats = parse_formats(fmt)
-    except ValueError as err:
-        raise InputError(str(err)) from err
+    formats = _formats(fmt)
 
     def make(session, user, database, step):
         return service.create_bulletin(
@@ -157,10 +161,7 @@ def rebuild(
     db: DbOption = None,
 ) -> None:
     """Render a stored bulletin again from its snapshot (the database's current data is not read)."""
-    try:
-        formats = parse_formats(fmt)
-    except ValueError as err:
-        raise InputError(str(err)) from err
+    formats = _formats(fmt)
     with open_database(db) as database, database.read() as session:
         bulletin = service.get_bulletin(session, bulletin_id)
         with _progress() as progress:
@@ -263,10 +264,7 @@ def evaluation_build(
     db: DbOption = None,
 ) -> None:
     """Snapshot a plan's evaluation data, store a draft report, write its files to --out."""
-    try:
-        formats = parse_formats(fmt)
-    except ValueError as err:
-        raise InputError(str(err)) from err
+    formats = _formats(fmt)
 
     def make(session, user, database, step):
         return service.create_evaluation(session, user, plan, stage, issuer=issuer, progress=step)

@@ -63,37 +63,13 @@ def target_text(row: dict) -> str:
     return f"{row['target_year']}年{comparator}{value}{row.get('unit') or ''}"
 
 
-def warning_table_rows(rows: list[dict]) -> list[tuple]:
-    out = []
-    for r in rows:
-        latest = (
-            f"{format_cell(r['latest_value'], 'num')}（{r['latest_period']}）"
-            if r["latest_value"] is not None
-            else "—"
-        )
-        out.append(
-            (
-                r["region_name"],
-                r["indicator_name"] + ("（演示数据）" if r["simulated"] else ""),
-                target_text(r),
-                f"{format_cell(r['base_value'], 'num')}（{r['base_period']}）"
-                if r["base_value"] is not None
-                else "—",
-                latest,
-                r["expected_value"],
-                r["ratio"],
-                r["projected_value"],
-                METHOD_ZH.get(r["method"], r["method"] or "—"),
-                LEVEL_ZH.get(r["warning"], "—"),
-                "、".join(r.get("lead_units") or []) or "—",
-            )
-        )
-    return out
+def value_at(value, period) -> str:
+    """A value with its period: 74.27（2015）."""
+    return f"{format_cell(value, 'num')}（{period}）" if value is not None else "—"
 
 
-WARNING_COLUMNS = (
-    Column("地区"),
-    Column("指标"),
+#: The calculation behind a target's status, as the monitor computed it (``calculation_cells``).
+CALCULATION_COLUMNS = (
     Column("目标"),
     Column("基期值"),
     Column("最新值（期）"),
@@ -101,6 +77,42 @@ WARNING_COLUMNS = (
     Column("实现比", "num"),
     Column("目标年预计值", "num"),
     Column("测算方法"),
+)
+
+
+def calculation_cells(row: dict) -> tuple:
+    return (
+        target_text(row),
+        value_at(row["base_value"], row["base_period"]),
+        value_at(row["latest_value"], row["latest_period"]),
+        row["expected_value"],
+        row["ratio"],
+        row["projected_value"],
+        METHOD_ZH.get(row["method"], row["method"] or "—"),
+    )
+
+
+def indicator_label(row: dict) -> str:
+    return row["indicator_name"] + ("（演示数据）" if row["simulated"] else "")
+
+
+def warning_table_rows(rows: list[dict]) -> list[tuple]:
+    return [
+        (
+            r["region_name"],
+            indicator_label(r),
+            *calculation_cells(r),
+            LEVEL_ZH.get(r["warning"], "—"),
+            "、".join(r.get("lead_units") or []) or "—",
+        )
+        for r in rows
+    ]
+
+
+WARNING_COLUMNS = (
+    Column("地区"),
+    Column("指标"),
+    *CALCULATION_COLUMNS,
     Column("预警等级"),
     Column("牵头单位"),
 )

@@ -12,14 +12,15 @@ from __future__ import annotations
 from datetime import date
 
 from yrdplan.reports.bulletin import (
+    CALCULATION_COLUMNS,
     COMPLETION_COLUMNS,
     EMPTY_OFFICE,
     LEVEL_ZH,
-    METHOD_ZH,
     SIMULATED_NOTE,
+    calculation_cells,
     completion_rows,
+    indicator_label,
     percent_bars,
-    target_text,
 )
 from yrdplan.reports.document import Chart, Column, Document, Outline, chinese_date, format_cell
 
@@ -93,31 +94,15 @@ def _targets(out: Outline, snapshot: dict) -> None:
         (
             Column("指标"),
             Column("地区"),
-            Column("目标"),
-            Column("基期值"),
-            Column("最新值（期）"),
-            Column("按进度应达值", "num"),
-            Column("实现比", "num"),
-            Column("目标年预计值", "num"),
-            Column("测算方法"),
+            *CALCULATION_COLUMNS,
             Column("判断"),
             Column("预警"),
         ),
         [
             (
-                r["indicator_name"] + ("（演示数据）" if r["simulated"] else ""),
+                indicator_label(r),
                 r["region_name"],
-                target_text(r),
-                f"{format_cell(r['base_value'], 'num')}（{r['base_period']}）"
-                if r["base_value"] is not None
-                else "—",
-                f"{format_cell(r['latest_value'], 'num')}（{r['latest_period']}）"
-                if r["latest_value"] is not None
-                else "—",
-                r["expected_value"],
-                r["ratio"],
-                r["projected_value"],
-                METHOD_ZH.get(r["method"], r["method"] or "—"),
+                *calculation_cells(r),
                 STATUS_ZH.get(r["status"], r["status"]),
                 LEVEL_ZH.get(r["warning"], "—"),
             )

@@ -199,6 +199,28 @@ def _check_version(bulletin: Bulletin, expected: int | None) -> None:
         )
 
 
+def _for_change(
+    session: Session,
+    user: UserInfo,
+    bulletin_id: int,
+    expected_version: int | None,
+    *,
+    needs: str,
+    action: str,
+    hint: str = "",
+) -> Bulletin:
+    """The bulletin the office is about to change, in the state the change needs."""
+    require_office(user)
+    bulletin = get_bulletin(session, bulletin_id)
+    _check_version(bulletin, expected_version)
+    if bulletin.status != needs:
+        raise ConflictError(
+            f"bulletin {bulletin_id} is {bulletin.status}; only a {needs} bulletin can be {action}"
+            + (f" ({hint})" if hint else "")
+        )
+    return bulletin
+
+
 def set_texts(
     session: Session,
     user: UserInfo,
@@ -208,14 +230,10 @@ def set_texts(
     expected_version: int | None = None,
 ) -> Bulletin:
     """Replace the office's sections of a draft and re-render its files."""
-    require_office(user)
-    bulletin = get_bulletin(session, bulletin_id)
-    _check_version(bulletin, expected_version)
-    if bulletin.status != "draft":
-        raise ConflictError(
-            f"bulletin {bulletin_id} is {bulletin.status}: only a draft can be edited "
-            "(withdraw it and build a new one)"
-        )
+    bulletin = _for_change(
+        session, user, bulletin_id, expected_version,
+        needs="draft", action="edited", hint="withdraw it and build a new one",
+    )  # fmt: skip
     allowed = TEXT_FIELDS[family(bulletin.kind)]
     unknown = sorted(set(texts) - set(allowed))
     if unknown:
@@ -242,13 +260,9 @@ def publish(
     session: Session, user: UserInfo, bulletin_id: int, *, expected_version: int | None = None
 ) -> Bulletin:
     """Publish a draft: from now on anyone may read and download it."""
-    require_office(user)
-    bulletin = get_bulletin(session, bulletin_id)
-    _check_version(bulletin, expected_version)
-    if bulletin.status != "draft":
-        raise ConflictError(
-            f"bulletin {bulletin_id} is {bulletin.status}; only a draft can be published"
-        )
+    bulletin = _for_change(
+        session, user, bulletin_id, expected_version, needs="draft", action="published"
+    )
     bulletin.status = "published"
     bulletin.published_at = utcnow()
     bulletin.published_by = user.id
@@ -266,15 +280,12 @@ def withdraw(
 ) -> Bulletin:
     """Withdraw a published bulletin with a reason; it disappears from the public portal."""
     require_office(user)
-    bulletin = get_bulletin(session, bulletin_id)
-    _check_version(bulletin, expected_version)
     reason = " ".join(clean_text(reason or "").split())
     if not reason:
         raise InputError("a withdrawal needs a reason (--reason)")
-    if bulletin.status != "published":
-        raise ConflictError(
-            f"bulletin {bulletin_id} is {bulletin.status}; only a published one can be withdrawn"
-        )
+    bulletin = _for_change(
+        session, user, bulletin_id, expected_version, needs="published", action="withdrawn"
+    )
     bulletin.status = "withdrawn"
     bulletin.withdrawn_at = utcnow()
     bulletin.withdrawn_by = user.id

@@ -50,6 +50,12 @@ def _download(row) -> Response:
     )
 
 
+def _page(request: Request, template: str, model: BaseModel, user, **extra) -> Response:
+    """A page over its ``…Public`` model, with the flash message of the last action."""
+    context = {"flash": _flash_text(request), **extra}
+    return render(request, template, model.model_dump(mode="json"), user, extra=context)
+
+
 # --- office pages -----------------------------------------------------------------------------
 
 
@@ -57,13 +63,7 @@ def _download(row) -> Response:
 def bulletins_page(request: Request, session: SessionDep, user: OptionalUser):
     """Bulletins and evaluation reports: all for the office, the published ones for others."""
     data = views.bulletin_list_view(session, user)
-    return render(
-        request,
-        "bulletins.html",
-        data.model_dump(mode="json"),
-        user,
-        extra={"flash": _flash_text(request)},
-    )
+    return _page(request, "bulletins.html", data, user)
 
 
 @router.post("/bulletins", include_in_schema=False, dependencies=CSRF)
@@ -101,13 +101,7 @@ def build_bulletin_form(
 def bulletin_page(bulletin_id: int, request: Request, session: SessionDep, user: OptionalUser):
     """One bulletin: preview, the office's texts, publication, downloads."""
     data = views.bulletin_detail_view(session, user, bulletin_id)
-    return render(
-        request,
-        "bulletin.html",
-        data.model_dump(mode="json"),
-        user,
-        extra={"flash": _flash_text(request)},
-    )
+    return _page(request, "bulletin.html", data, user)
 
 
 @router.post("/bulletins/{bulletin_id}/texts", include_in_schema=False, dependencies=CSRF)
@@ -178,13 +172,7 @@ def assessments_page(
 ):
     """Self- and third-party assessments of a plan for one evaluation stage."""
     data = views.assessments_view(session, user, plan, stage)
-    return render(
-        request,
-        "assessments.html",
-        data.model_dump(mode="json"),
-        user,
-        extra={"flash": _flash_text(request)},
-    )
+    return _page(request, "assessments.html", data, user)
 
 
 @router.post("/evaluations/assess", include_in_schema=False, dependencies=CSRF)
@@ -213,13 +201,7 @@ async def assessments_form(request: Request, database: DatabaseDep, user: Curren
 def feedback_page(request: Request, session: SessionDep, user: OfficeUser):
     """Public feedback (意见建议) for the office to read and answer."""
     data = views.feedback_office_view(session, user)
-    return render(
-        request,
-        "feedback.html",
-        data.model_dump(mode="json"),
-        user,
-        extra={"flash": _flash_text(request)},
-    )
+    return _page(request, "feedback.html", data, user)
 
 
 @router.post("/feedback/{feedback_id}/answer", include_in_schema=False, dependencies=CSRF)
@@ -244,16 +226,8 @@ def feedback_answer_form(
 def portal_page(request: Request, session: SessionDep, user: OptionalUser):
     """公众参与: published bulletins and evaluations, the published overview and dashboard."""
     data = views.portal_view(session)
-    return render(
-        request,
-        "portal.html",
-        data.model_dump(mode="json"),
-        user,
-        extra={
-            "flash": _flash_text(request),
-            "map_svg": views.portal_map_svg(session, data.dashboard),
-        },
-    )
+    map_svg = views.portal_map_svg(session, data.dashboard)
+    return _page(request, "portal.html", data, user, map_svg=map_svg)
 
 
 @router.get(
@@ -264,13 +238,7 @@ def portal_bulletin_page(
 ):
     """A published bulletin or evaluation as the public sees it (nothing else exists here)."""
     data = views.bulletin_detail_view(session, None, bulletin_id)
-    return render(
-        request,
-        "portal_bulletin.html",
-        data.model_dump(mode="json"),
-        user,
-        extra={"flash": _flash_text(request)},
-    )
+    return _page(request, "portal_bulletin.html", data, user)
 
 
 @router.get("/public/bulletins/{bulletin_id}/files/{fmt}", tags=["public"])
