@@ -7,6 +7,7 @@ embedded, and rebuilds from the stored snapshot that give the same files after t
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -227,6 +228,27 @@ def test_lifecycle_is_audited_and_guarded(built_database, built):
         assert any(e.new.get("withdrawn_reason") == "数据有误，重新核实" for e in entries if e.new)
         assert all(e.new.get("snapshot") in (None, "<redacted>") for e in entries if e.new)
         assert service.list_bulletins(session, None) == []
+
+
+def test_no_unreviewed_report_and_no_personal_data_in_the_snapshot(built_database, built):
+    from yrdplan.store.schema import ProgressReport, User
+
+    database = built_database
+    snapshot = _bulletin(database, built).snapshot
+    with database.read() as session:
+        accepted = {
+            (r.task_id, r.blockers)
+            for r in session.scalars(select(ProgressReport))
+            if r.review_state == "accepted" and r.blockers
+        }
+        people = [u.username for u in session.scalars(select(User))] + [
+            u.display_name for u in session.scalars(select(User)) if u.display_name
+        ]
+    assert snapshot["blockers"] and all(
+        (b["task_id"], b["blockers"]) in accepted for b in snapshot["blockers"]
+    )
+    text = json.dumps(snapshot, ensure_ascii=False)
+    assert not [p for p in people if f'"{p}"' in text and p not in ("长三角区域合作办公室",)]
 
 
 def test_second_bulletin_reports_the_change(built_database, built):

@@ -39,7 +39,6 @@ from yrdplan.store.schema import (
     Plan,
     PlanVersion,
     TargetRecord,
-    User,
 )
 
 SNAPSHOT_FORMAT = 1
@@ -397,7 +396,12 @@ def bulletin_snapshot(
         },
         "timeliness": timeliness,
         "problems": [_pick(r, _TASK_FIELDS) for r in watched["overdue_or_lagging"]],
-        "blockers": [_pick(r, _BLOCKER_FIELDS) for r in watched["blockers"]],
+        # Only what the office has accepted: a published bulletin shows no unreviewed report.
+        "blockers": [
+            _pick(r, _BLOCKER_FIELDS)
+            for r in watched["blockers"]
+            if r["review_state"] == "accepted"
+        ],
         "indicators": _indicator_sections(session, region, database),
         "outlines": _outlines(session),
         "league": _league(session),
@@ -439,7 +443,6 @@ def _revisions(session: Session, plan: Plan) -> dict:
     versions = session.scalars(
         select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.version)
     ).all()
-    users = {u.id: u.display_name or u.username for u in session.scalars(select(User))}
     targets = session.scalars(
         select(TargetRecord)
         .where(TargetRecord.plan_id == plan.id, TargetRecord.revision > 1)
@@ -454,7 +457,6 @@ def _revisions(session: Session, plan: Plan) -> dict:
                 "note": v.note,
                 "created_at": v.created_at,
                 "confirmed_at": v.confirmed_at,
-                "confirmed_by": users.get(v.confirmed_by, ""),
             }
             for v in versions
         ],
