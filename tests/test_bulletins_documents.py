@@ -376,3 +376,21 @@ def test_league_table_comes_from_the_latest_index_build(database):
         == f"{expected['regions'][0]['rank_p05']}–{expected['regions'][0]['rank_p95']}"
     )
     assert "league" in {f.key for f in document.figures()}
+
+
+def test_pdf_without_a_cjk_font_names_what_is_missing(monkeypatch):
+    from yrdplan.reports import pdf
+    from yrdplan.reports.static_charts import MissingFont
+
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)  # no fc-list: no font known
+    with pytest.raises(MissingFont, match=r"Noto Sans CJK SC.*fc-list :lang=zh.*fonts-noto-cjk"):
+        pdf.html_to_pdf("<p>中文</p>")
+
+
+def test_pdf_timeout_is_a_clear_error():
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from yrdplan.reports.pdf import PdfUnavailable, html_to_pdf
+
+    with pytest.raises(PdfUnavailable, match="did not finish printing the PDF in 0.01 s"):
+        html_to_pdf("<p>中文</p>", timeout=0.01)

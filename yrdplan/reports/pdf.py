@@ -7,7 +7,9 @@ for. The font used is reported with the result.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,7 +18,7 @@ from yrdplan.errors import YrdplanError
 from yrdplan.reports.static_charts import CJK_FONTS, MissingFont
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
-TIMEOUT_SECONDS = 120
+TIMEOUT_SECONDS = 600  # a bulletin of thousands of rows takes chromium minutes on a busy machine
 
 
 class PdfUnavailable(YrdplanError):
@@ -51,7 +53,7 @@ def chromium() -> str:
     )
 
 
-def html_to_pdf(html: str) -> tuple[bytes, str]:
+def html_to_pdf(html: str, timeout: float = TIMEOUT_SECONDS) -> tuple[bytes, str]:
     """(PDF bytes, the CJK font family used)."""
     font = installed_cjk_font()
     browser = chromium()
@@ -68,15 +70,23 @@ def html_to_pdf(html: str) -> tuple[bytes, str]:
             f"--print-to-pdf={target}",
             source.as_uri(),
         ]
+        # Its own process group: on a timeout the renderer and helper processes go too.
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
-            )
+            _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as err:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             raise PdfUnavailable(
-                f"chromium did not finish printing the PDF in {TIMEOUT_SECONDS} s"
+                f"chromium did not finish printing the PDF in {timeout:g} s"
             ) from err
         if not target.exists() or target.stat().st_size == 0:
-            reason = (done.stderr or "").strip().splitlines()[-1:] or ["no output"]
+            reason = (stderr or "").strip().splitlines()[-1:] or ["no output"]
             raise PdfUnavailable(f"chromium could not print the PDF: {reason[0]}")
         return target.read_bytes(), font
