@@ -19,7 +19,14 @@ LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "green": "�
 NO_DATA_COLOUR = "#d9d9d9"
 BAR_COLOUR = "#0b5394"
 COMPARATOR_ZH = {">=": "≥", "<=": "≤", "==": "=", "~": "约", "band": "区间", "none": "—"}
-METHOD_ZH = {"cagr": "年均增速外推", "linear": "线性外推", "level": "水平比较"}
+#: ``analytics.progress.METHOD_NAMES`` in words.
+METHOD_ZH = {
+    "none": "—",
+    "cagr": "年均增速外推",
+    "linear": "线性外推",
+    "symmetric": "对称增速外推",
+    "band": "区间距离测算",
+}
 SIMULATED_NOTE = "注：本文中标注“演示数据”的数值由系统演示数据生成器模拟，不是统计数据。"
 EMPTY_OFFICE = "（本节内容由办公室填写，尚未填写。）"
 

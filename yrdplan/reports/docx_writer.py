@@ -14,7 +14,7 @@ import io
 from datetime import datetime
 
 from docx import Document as new_docx
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -181,7 +181,28 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
 
 
-def _column_widths(table: Table) -> list:
+WIDE_TABLE = 10  # columns from which a table gets a landscape page of its own
+LANDSCAPE_TEXT_WIDTH_CM = 29.7 - 3.7 - 3.5
+
+
+def _orient(docx, landscape: bool) -> None:
+    """A new section (new page) in portrait or landscape, with the official margins turned."""
+    section = docx.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long_side, short_side = Cm(29.7), Cm(21.0)
+    section.page_width, section.page_height = (
+        (long_side, short_side) if landscape else (short_side, long_side)
+    )
+    margins = (Cm(2.8), Cm(2.6), Cm(3.7), Cm(3.5))  # left, right, top, bottom in portrait
+    if landscape:  # the page turned: what was the top is now the left
+        section.left_margin, section.right_margin = margins[2], margins[3]
+        section.top_margin, section.bottom_margin = margins[1], margins[0]
+    else:
+        section.left_margin, section.right_margin = margins[0], margins[1]
+        section.top_margin, section.bottom_margin = margins[2], margins[3]
+
+
+def _column_widths(table: Table, text_width_cm: float = TEXT_WIDTH_CM) -> list:
     """Widths in proportion to what the columns hold: long text wide, numbers narrow."""
     weights = []
     for n, column in enumerate(table.columns):
@@ -190,12 +211,18 @@ def _column_widths(table: Table) -> list:
             [_display_width(column.title) / 2]
             + [_display_width(format_cell(r[n], column.kind)) for r in table.rows]
         )
-        weights.append(min(max(longest, 6), 30 if column.kind == "text" else 12) + 2)
+        if column.kind == "text":
+            weights.append(min(max(longest, 6), 30) + 2)
+        else:
+            weights.append(min(max(longest, 8), 12) + 2)
     total = sum(weights)
-    return [Cm(TEXT_WIDTH_CM * w / total) for w in weights]
+    return [Cm(text_width_cm * w / total) for w in weights]
 
 
 def _table(docx, table: Table) -> None:
+    wide = len(table.columns) >= WIDE_TABLE
+    if wide:
+        _orient(docx, landscape=True)
     caption = docx.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _fonts(caption.add_run(table.title), SANS, 11)
@@ -203,7 +230,7 @@ def _table(docx, table: Table) -> None:
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    widths = _column_widths(table)
+    widths = _column_widths(table, LANDSCAPE_TEXT_WIDTH_CM if wide else TEXT_WIDTH_CM)
     # LibreOffice reads the grid, Word the cells: set both.
     for column, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         column.set(qn("w:w"), str(int(width.twips)))
@@ -222,6 +249,8 @@ def _table(docx, table: Table) -> None:
     if table.note:
         note = docx.add_paragraph()
         _fonts(note.add_run(table.note), SERIF, 10)
+    if wide:
+        _orient(docx, landscape=False)
 
 
 def _figure(docx, figure: Figure, charts: ChartRenderer) -> None:

@@ -26,11 +26,13 @@ from yrdplan.reports.document import Chart, Column, Document, Outline, chinese_d
 
 STAGE_ZH = {"ex_ante": "前期评估", "mid_term": "中期评估", "final": "后期评估"}
 ASSESSMENT_ZH = {"self": "政府自评", "third_party": "第三方评估"}
+#: ``analytics.progress.STATUS_NAMES`` in the indicator pages' words.
 STATUS_ZH = {
-    "achieved": "已实现",
-    "on_track": "进度正常",
-    "moderate": "进度偏慢",
-    "off_track": "偏离目标",
+    "achieved": "已达成",
+    "on_track": "正常推进",
+    "moderate": "进展一般",
+    "limited": "进展缓慢",
+    "deteriorating": "趋势恶化",
     "insufficient_data": "数据不足",
 }
 
