@@ -63,6 +63,16 @@ def _user(session, username: str | None) -> tuple[UserInfo, Actor]:
     return user_repo.to_info(session, row), Actor(row.id, row.username)
 
 
+def _text_or_file(value: str, option: str) -> str:
+    """The text itself, or the UTF-8 file named after an @."""
+    if not value.startswith("@"):
+        return value
+    try:
+        return Path(value[1:]).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{option} {value}: {err}") from err
+
+
 def _formats(text: str) -> list[str]:
     try:
         return parse_formats(text)
@@ -193,11 +203,7 @@ def text(
     db: DbOption = None,
 ) -> None:
     """Write one of the office's sections of a draft (its files are rendered again)."""
-    if value.startswith("@"):
-        try:
-            value = Path(value[1:]).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"--value {value}: {err}") from err
+    value = _text_or_file(value, "--value")
     with open_database(db) as database:
         with database.read() as session:
             user, actor = _user(session, as_user)
@@ -303,11 +309,7 @@ def assess(
     db: DbOption = None,
 ) -> None:
     """Enter (or replace) a self- or third-party assessment of a plan for one evaluation stage."""
-    if text_.startswith("@"):
-        try:
-            text_ = Path(text_[1:]).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"--text {text_}: {err}") from err
+    text_ = _text_or_file(text_, "--text")
     with open_database(db) as database:
         with database.read() as session:
             user, actor = _user(session, as_user)
