@@ -12,6 +12,7 @@ from a seed. In one run it times
    every indicator;
 3. the composite index over the 200 indicators in the last year with 1,000 Monte Carlo
    replications (rank intervals);
+4. the regional pages for the 41 cities on a fresh demo database (median and p95 answer time);
 
 with yrdplan's analytics, with (a) pandas group-bys written the obvious way, and (b) for what it
 has (unweighted Theil T and its decomposition, Gini), PySAL ``inequality``, comparing the numbers
@@ -229,6 +230,50 @@ def pysal_disparity(panel: dict, columns: np.ndarray) -> dict:
     }
 
 
+def time_pages(requests: int) -> None:
+    """Median and 95th-percentile answer time of the 41-city pages on a fresh demo database."""
+    import tempfile
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from yrdplan.domain.people import UserInfo
+    from yrdplan.services import index_builds
+    from yrdplan.services.database import connect
+    from yrdplan.services.setup import init_database
+    from yrdplan.settings import load_settings
+    from yrdplan.web.app import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        init_database(url)
+        database = connect(url)
+        index_builds.build_index(
+            database, index_builds.demo_config_text(), UserInfo(0, "bench", "admin")
+        )
+        app = create_app(load_settings(database_url=url), database)
+        pages = [
+            "/regional",
+            "/regional?format=json",
+            "/regional?grouping=jiangsu&weighted=false",
+            "/regional/index",
+            "/regional/index?format=json",
+            "/regional/benchmark",
+        ]
+        print(f"pages ({requests} requests each, after one warm-up; in-process client):")
+        with TestClient(app) as client:
+            for page in pages:
+                assert client.get(page).status_code == 200
+                times = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    client.get(page)
+                    times.append(time.perf_counter() - started)
+                median, p95 = np.quantile(times, [0.5, 0.95]) * 1000
+                print(f"  {page:45} median {median:6.1f} ms, p95 {p95:6.1f} ms")
+        database.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", type=int, default=2850)
@@ -239,6 +284,7 @@ def main() -> None:
     parser.add_argument("--pandas-fraction", type=float, default=0.1)
     parser.add_argument("--pysal-fraction", type=float, default=0.1)
     parser.add_argument("--pandas-runs", type=int, default=50)
+    parser.add_argument("--page-requests", type=int, default=20, help="0: skip the page timing")
     args = parser.parse_args()
     panel = make_panel(args.regions, args.indicators, args.years, args.seed)
     m = panel["values"].shape[1]
@@ -333,6 +379,8 @@ def main() -> None:
     print(
         f"baseline peaks: pandas {max(m_pd, m_pdc, m_pdi):.0f} MB (on its share), PySAL {m_ps:.0f} MB (on its share)"
     )
+    if args.page_requests:
+        time_pages(args.page_requests)
 
 
 if __name__ == "__main__":

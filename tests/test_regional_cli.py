@@ -196,3 +196,64 @@ def test_config_errors_name_the_file_and_field(tmp_path, database):
             database, DEMO.read_text(encoding="utf-8"), UserInfo(5, "v", "viewer")
         )
     assert regional.league_table(database) is None  # nothing half-written
+
+
+def test_conditional_beta_and_bad_covariate(database):
+    with database.read() as session:
+        absolute = regional.convergence_of(session, "GDP_PER_CAPITA", "2015", "2024")
+        conditional = regional.convergence_of(
+            session, "GDP_PER_CAPITA", "2015", "2024", covariates=["URBANIZATION"]
+        )
+        assert [c["code"] for c in conditional["covariates"]] == ["URBANIZATION"]
+        assert conditional["beta"] != absolute["beta"] and conditional["n"] == 41
+        with pytest.raises(InputError, match="--covariate 'G5_COVERAGE': no data in 2015"):
+            regional.convergence_of(
+                session, "GDP_PER_CAPITA", "2015", "2024", covariates=["G5_COVERAGE"]
+            )
+
+
+def test_results_follow_the_data(database):
+    """A kept result is replaced when an observation changes (the key is the data state)."""
+    from yrdplan.domain.indicators import Observation
+    from yrdplan.store.repos import indicators as repo
+
+    before = regional.disparity_over_time(database, "PM25")
+    with database.write() as session:
+        repo.add_observations(
+            session, [Observation("320100", "PM25", "2024", 99.0, "test", "2025-06-30", False)]
+        )
+    after = regional.disparity_over_time(database, "PM25")
+    assert after["latest"]["cv"] != before["latest"]["cv"]
+    nanjing = next(v for v in after["values"] if v["code"] == "320100")
+    assert nanjing["value"] == 99.0
+
+
+def test_benchmark_at_county_level(database, default_url):
+    from yrdplan.domain.indicators import Observation
+    from yrdplan.store.repos import indicators as repo
+
+    values = {"340102": 30.0, "340103": 36.0, "340104": 42.0, "330102": 25.0, "330105": 28.0}
+    with database.write() as session:
+        repo.add_observations(
+            session,
+            [
+                Observation(c, "PM25", "2024", v, "test", "2025-06-30", False)
+                for c, v in values.items()
+            ],
+        )
+    out = _json(
+        "benchmark", "-i", "PM25", "-p", "2024", "--regions", "340000", "--peers", "330000",
+        "--level", "county", "--format", "json", "--db", default_url,
+    )  # fmt: skip
+    assert [r["code"] for r in out["rows"]] == ["340102", "340103", "340104"]
+    assert out["best"] == 25.0 and out["peer_best"] == 25.0  # lower is better
+    assert [r["gap_best"] for r in out["rows"]] == [5.0, 11.0, 17.0]
+    assert [r["rank"] for r in out["rows"]] == [3, 4, 5]
+    assert len(out["excluded"]) == 104 - 3 + 90 - 2  # every county without a value, listed
+
+
+def test_a_period_that_cannot_be_measured_is_reported(database):
+    over = regional.disparity_over_time(database, "GDP_GROWTH")  # 2020: negative growth rates
+    assert "2020" not in [p["period"] for p in over["periods"]]
+    assert [s["period"] for s in over["skipped"]] == ["2020"]
+    assert "negative value" in over["skipped"][0]["detail"]

@@ -28,7 +28,8 @@ def test_disparity_page_and_twin(client):
     assert data["convergence"]["n"] == 41 and data["simulated"] is True
     jiangsu = client.get("/regional?grouping=jiangsu&weighted=false&format=json").json()
     codes = {g["code"] for g in jiangsu["decomposition"]["theil_t"]["groups"]}
-    assert codes == {"sunan", "suzhong", "subei", "rest"} and jiangsu["weight"] is None
+    assert codes == {"sunan", "suzhong", "subei"} and jiangsu["weight"] is None
+    assert jiangsu["regions"] == "320000" and jiangsu["latest"]["n"] == 13
     assert jiangsu["latest"]["weighted_cv"] is None
 
 

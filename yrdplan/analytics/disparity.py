@@ -59,7 +59,8 @@ def _rows(mask: np.ndarray, limit: int = 8) -> str:
 
 def check_values(values: ArrayLike, name: str = "values") -> np.ndarray:
     """``values`` as a float array (regions first), or ValueError naming what is wrong."""
-    y = np.asarray(values, dtype=np.float64)
+    # One contiguous copy at most: elementwise work on a strided view is several times slower.
+    y = np.ascontiguousarray(values, dtype=np.float64)
     if y.ndim not in (1, 2):
         raise ValueError(f"{name}: expected one value per region (1-D) or regions × series (2-D)")
     if y.shape[0] < 2:
@@ -105,7 +106,13 @@ def check_weights(weights: ArrayLike | None, shape: tuple[int, ...]) -> np.ndarr
 
 
 def encode_groups(groups: Sequence, n: int, name: str = "groups") -> tuple[np.ndarray, list]:
-    """Group labels as integer codes 0..k-1 and the labels in first-seen order."""
+    """Group labels as integer codes 0..k-1 and the labels (first-seen order; sorted for an
+    integer array, whose codes come from one ``numpy.unique``)."""
+    if isinstance(groups, np.ndarray) and groups.dtype.kind in "iu":
+        if len(groups) != n:
+            raise ValueError(f"{name}: expected {n} labels (one per region), got {len(groups)}")
+        labels, codes = np.unique(groups, return_inverse=True)
+        return codes.astype(np.int64).ravel(), labels.tolist()
     labels = list(groups)
     if len(labels) != n:
         raise ValueError(f"{name}: expected {n} labels (one per region), got {len(labels)}")
@@ -136,10 +143,20 @@ def _ge(y: np.ndarray, p: np.ndarray, alpha: float, mu: np.ndarray | None = None
         return ((p * r**alpha).sum(axis=0) - 1.0) / (alpha * (alpha - 1.0))
 
 
+def _weighted_sum(p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Column sums of ``p * x``: one matrix-vector product when the weights are shared."""
+    return p[:, 0] @ x if p.shape[1] == 1 else (p * x).sum(axis=0)
+
+
 def _gini(y: np.ndarray, p: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """Weighted Gini per column: sum_i p_i y_i (2 C_i - p_i - 1) / mu over sorted values."""
     # Sorting runs along contiguous rows: the transposed copy is much faster than a strided sort.
     yt = np.ascontiguousarray(y.T)
+    n = yt.shape[1]
+    if p.shape[1] == 1 and np.ptp(p) == 0:  # every region alike: C_i = i/n, no argsort needed
+        ys = np.sort(yt, axis=1)
+        # Rounding can leave -1e-17 for equal values; the Gini is never negative.
+        return np.maximum(ys @ ((2.0 * np.arange(1, n + 1) - n - 1) / (n * n)) / mu, 0.0)
     order = np.argsort(yt, axis=1)
     ys = np.take_along_axis(yt, order, axis=1)
     if p.shape[1] == 1:  # one weight vector for every column
@@ -147,7 +164,7 @@ def _gini(y: np.ndarray, p: np.ndarray, mu: np.ndarray) -> np.ndarray:
     else:
         ps = np.take_along_axis(np.ascontiguousarray(p.T), order, axis=1)
     c = np.cumsum(ps, axis=1)
-    return (ps * ys * (2.0 * c - ps - 1.0)).sum(axis=1) / mu
+    return np.maximum((ps * ys * (2.0 * c - ps - 1.0)).sum(axis=1) / mu, 0.0)
 
 
 def _group_sums(x: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
@@ -161,21 +178,18 @@ def _group_sums(x: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
 
 def _measures(y: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
     """Every measure per column of ``y``; ``p`` is (n, 1) for shared weights or (n, m)."""
-    mu = (p * y).sum(axis=0)
+    mu = _weighted_sum(p, y)
     if np.any(mu <= 0):
         raise ValueError("values: the mean is zero; every value is zero")
     r = y / mu
-    var = (p * r * r).sum(axis=0) - 1.0  # E[(y/mu)^2] - 1 = cv^2
+    var = _weighted_sum(p, r * r) - 1.0  # E[(y/mu)^2] - 1 = cv^2
     with np.errstate(divide="ignore"):
         ln_r = np.log(r)
-    zero = ~np.isfinite(ln_r).all(axis=0)
-    # 0 · ln 0 = 0 for Theil T; Theil L is undefined (NaN) where a value is zero.
-    theil_t = (
-        (p * r * np.where(r > 0, ln_r, 0.0)).sum(axis=0)
-        if zero.any()
-        else (p * r * ln_r).sum(axis=0)
-    )
-    theil_l = np.where(zero, np.nan, -(p * np.where(r > 0, ln_r, 0.0)).sum(axis=0))
+    zero = (r <= 0).any(axis=0)
+    if zero.any():  # 0 · ln 0 = 0 for Theil T; Theil L is undefined (NaN) there
+        ln_r = np.where(r > 0, ln_r, 0.0)
+    theil_t = _weighted_sum(p, r * ln_r)
+    theil_l = np.where(zero, np.nan, -_weighted_sum(p, ln_r))
     cv = np.sqrt(np.maximum(var, 0.0))
     low, high = y.min(axis=0), y.max(axis=0)
     with np.errstate(divide="ignore"):
@@ -379,16 +393,33 @@ def disparity_table(
 
 
 def _betweens(y: np.ndarray, p: np.ndarray, partitions: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """Between-group Theil T and L of each partition: group sums as one matrix product each."""
+    """Between-group Theil T and L of nested partitions (coarsest first; codes 0..k-1).
+
+    The sums of the finest groups take one pass over the data (rows sorted by group, one
+    ``reduceat``); each coarser level sums those few rows again.
+    """
     py = p * y
     mu = py.sum(axis=0)
+    finest = partitions[-1]
+    order = np.argsort(finest, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(finest[order]) != 0])
+    fine_p = np.add.reduceat(p[order], starts, axis=0)  # (k, 1) or (k, m)
+    fine_py = np.add.reduceat(py[order], starts, axis=0)
     out_t, out_l = [], []
-    for codes in partitions:
+    for depth, codes in enumerate(partitions):
+        sorted_codes = codes[order]
+        up = sorted_codes[starts]  # each finest group's code at this level
+        if not np.array_equal(sorted_codes, np.repeat(up, np.diff(np.r_[starts, len(codes)]))):
+            raise ValueError(
+                f"levels[{depth}]: a group of the finest level spans two of its groups; "
+                "partitions must nest"
+            )
         k = int(codes.max()) + 1
-        onehot = np.zeros((k, len(codes)))
-        onehot[codes, np.arange(len(codes))] = 1.0
-        pg = onehot @ p  # (k, 1) or (k, m)
-        rel = (onehot @ py) / pg / mu
+        pg = np.zeros((k, fine_p.shape[1]))
+        np.add.at(pg, up, fine_p)
+        sums = np.zeros((k, fine_py.shape[1]))
+        np.add.at(sums, up, fine_py)
+        rel = sums / pg / mu
         with np.errstate(divide="ignore", invalid="ignore"):
             ln_rel = np.log(rel)
         out_t.append((pg * rel * np.where(rel > 0, ln_rel, 0.0)).sum(axis=0))

@@ -116,7 +116,9 @@ def rank_intervals(
     factors = rng.uniform(
         1 - options.weight_spread, 1 + options.weight_spread, size=(k, options.runs)
     )
-    ranks = np.empty((n, options.runs), dtype=np.int64)
+    ranks = np.empty((options.runs, n), dtype=np.int64)  # run × region: rows are contiguous
+    # Without missing cells every imputation gives the same matrix: normalise it once.
+    gaps = bool(np.isnan(x).any())
     cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     counts: dict[str, int] = {}
     for c, (norm, agg, imp) in enumerate(combos):
@@ -124,7 +126,7 @@ def rank_intervals(
         counts["/".join((norm, agg, imp))] = len(runs)
         if runs.size == 0:
             continue
-        key = (norm, imp)
+        key = (norm, imp if gaps else "none")
         if key not in cache:
             filled, _ = impute(x, imp)
             scores = normalise(
@@ -145,11 +147,11 @@ def rank_intervals(
         else:
             index = np.log(np.maximum(scores, GEOMETRIC_FLOOR)) @ w
         # Rank 1 = highest; ordinal ranks (ties broken by row order) keep this one argsort.
-        order = np.argsort(-index, axis=0, kind="stable")
+        order = np.argsort(-np.ascontiguousarray(index.T), axis=1, kind="stable")
         block = np.empty_like(order)
-        np.put_along_axis(block, order, np.arange(1, n + 1)[:, None], axis=0)
-        ranks[:, runs] = block
-    q = np.quantile(ranks, [0.05, 0.5, 0.95], axis=1, method="inverted_cdf").astype(np.int64)
+        np.put_along_axis(block, order, np.arange(1, n + 1)[None, :], axis=1)
+        ranks[runs] = block
+    q = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf").astype(np.int64)
     return RankIntervals(median=q[1], p05=q[0], p95=q[2], runs=options.runs, combos=counts)
 
 

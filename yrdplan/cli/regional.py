@@ -54,7 +54,7 @@ def _number(value) -> str:
 def _notes(result: dict) -> None:
     for row in result.get("excluded", []):
         err_console.print(
-            f"excluded {row['code']} {row['name']}: {row['reason']}", markup=False, highlight=False
+            f"excluded {row['code']} {row['name']}: {row['detail']}", markup=False, highlight=False
         )
     for measure, why in result.get("undefined", {}).items():
         err_console.print(f"{measure} undefined: {why}", markup=False, highlight=False)

@@ -115,9 +115,13 @@ def parse_config(text: str, where: str = "config", catalogue: dict | None = None
     unknown = sorted(set(raw) - known)
     if unknown:
         raise _bad(where, f"unknown field {unknown[0]!r} (known: {', '.join(sorted(known))})")
-    for key in ("period", "regions"):
+    for key, longest in (("period", 8), ("regions", 200)):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise _bad(where, f"{key!r} is required (a string)")
+        if len(raw[key]) > longest:
+            raise _bad(where, f"{key!r} is longer than {longest} characters")
+    if len(str(raw.get("name", ""))) > 200:
+        raise _bad(where, "'name' is longer than 200 characters")
     choices = {
         "normalise": NORMALISERS,
         "aggregate": AGGREGATORS,
@@ -263,7 +267,8 @@ def compute_build(session: Session, config: IndexConfig) -> dict:
         {
             "code": p.code,
             "name": p.name,
-            "reason": f"{int(np.isnan(x[i]).sum())} of {len(codes)} values missing",
+            "reason": "too_many_missing",
+            "detail": f"{int(np.isnan(x[i]).sum())} of {len(codes)} values missing",
         }
         for i, p in enumerate(places)
         if not keep[i]

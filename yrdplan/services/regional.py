@@ -39,6 +39,7 @@ from yrdplan.services.regional_data import (
     default_weight,
     finite_or_none,
     group_labels,
+    indicators_with_data,
     load_panel,
     period_column,
     period_key,
@@ -267,7 +268,12 @@ def panel_convergence(
         keep &= np.isfinite(column)
         cov_values.append(column)
     excluded = [
-        {"code": p.code, "name": p.name, "reason": f"no positive value in {start} and {end}"}
+        {
+            "code": p.code,
+            "name": p.name,
+            "reason": "not_positive",
+            "detail": f"no positive value in {start} and {end}",
+        }
         for p, k in zip(places, keep, strict=True)
         if not k
     ]
@@ -356,7 +362,8 @@ def disparity_over_time(
         (slope of the CV per year and its standard error); ``convergence`` (absolute β from
         the first to the latest period: ``from``, ``to``, ``n``, ``beta``, ``beta_se``,
         ``half_life``; None when the values are not all positive); ``values`` (each region's
-        latest value); ``weight``; ``simulated``.
+        latest value); ``skipped`` (periods that cannot be measured — fewer than two regions,
+        negative values, all zero — with the reason); ``weight``; ``simulated``.
     """
     if isinstance(source, Database):
         with source.read() as session:
@@ -388,6 +395,14 @@ def _remembered(session: Session, args: tuple, compute) -> dict:
 
 
 def _data_state(session: Session) -> str:
+    # One look per session (a page's request): the data cannot change under a read session's
+    # feet in a way this page would need to see twice.
+    if "regional_state" not in session.info:
+        session.info["regional_state"] = _read_data_state(session)
+    return session.info["regional_state"]
+
+
+def _read_data_state(session: Session) -> str:
     from sqlalchemy import func, select
 
     from yrdplan.store.schema import RegionGroupMember
@@ -410,16 +425,16 @@ def _disparity_over_time(
     panel = load_panel(session, indicator, places, weight=weight)
     labels_all, _ = group_labels(session, places, by)
     rows = []
+    skipped = []  # periods that cannot be measured, with the reason: never silently
     for period in panel.periods:
         y, w, keep, _ = period_column(panel, period)
-        if keep.sum() < 2 or (y[keep] < 0).any():
-            continue
         yk, wk = y[keep], (None if w is None else w[keep])
         try:
             d = disp.disparity(yk, wk)
             parts = disp.decompose(yk, [g for g, k in zip(labels_all, keep, strict=True) if k], wk)
-        except ValueError:
-            continue  # a period that cannot be measured (all zero) is left out of the series
+        except ValueError as err:
+            skipped.append({"period": period, "detail": str(err)})
+            continue
         rows.append(
             {
                 "period": period,
@@ -468,6 +483,7 @@ def _disparity_over_time(
         if beta is None
         else {k: beta[k] for k in ("from", "to", "n", "beta", "beta_se", "half_life")},
         "values": values,
+        "skipped": skipped,
         "simulated": panel.simulated,
     }
 
@@ -582,6 +598,11 @@ def _benchmark_of(
         "excluded": [e for e in excluded if e["code"] in subject_codes or e["code"] in peer_codes],
         "simulated": panel.simulated,
     }
+
+
+def indicators_with_data_cached(session: Session) -> list:
+    """:func:`~yrdplan.services.regional_data.indicators_with_data`, kept per data state."""
+    return _remembered(session, ("indicators_with_data",), lambda: indicators_with_data(session))
 
 
 def league_table(source: Database | Session, build_id: int | None = None) -> dict | None:

@@ -1,5 +1,9 @@
 """Inputs of the regional-coordination use cases: which regions, which values, which groups.
 
+A region left out of a calculation is listed with a ``reason`` code — ``no_value``,
+``no_weight``, ``not_positive`` (β needs positive values), ``too_many_missing`` (an index
+build) — and a ``detail`` in English for the command line.
+
 Values come through the monitor's series book (:func:`yrdplan.services.monitor.load_series`),
 so derived indicators (GDP per capita, R&D intensity, …) are computed from their components and
 every series is carried onto today's boundaries.
@@ -207,7 +211,7 @@ def period_column(
     y = panel.values[:, j]
     keep = np.isfinite(y)
     excluded = [
-        {"code": p.code, "name": p.name, "reason": "no value"}
+        {"code": p.code, "name": p.name, "reason": "no_value", "detail": f"no value in {period}"}
         for p, ok in zip(panel.places, keep, strict=True)
         if not ok
     ]
@@ -216,7 +220,12 @@ def period_column(
         w = panel.weights[:, j]
         bad = keep & ~(np.isfinite(w) & (w >= 0))
         excluded += [
-            {"code": p.code, "name": p.name, "reason": f"no {panel.weight_code} weight"}
+            {
+                "code": p.code,
+                "name": p.name,
+                "reason": "no_weight",
+                "detail": f"no {panel.weight_code} weight in {period}",
+            }
             for p, b in zip(panel.places, bad, strict=True)
             if b
         ]

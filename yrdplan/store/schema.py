@@ -623,7 +623,7 @@ class IndexBuild(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     period: Mapped[str] = mapped_column(String(8))
-    regions: Mapped[str] = mapped_column(String(64))
+    regions: Mapped[str] = mapped_column(String(200))
     config: Mapped[dict] = mapped_column(JSON, default=dict)
     config_text: Mapped[str] = mapped_column(Text, default="")
     fingerprint: Mapped[str] = mapped_column(String(200), default="")

@@ -538,7 +538,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reg.beta": ("β收敛系数", "β-convergence coefficient"),
     "reg.half_life": ("半衰期（年）", "Half-life (years)"),
     "reg.converging": ("趋于收敛", "converging"),
-    "reg.diverging": ("未见收敛", "not converging"),
+    "reg.diverging": ("趋于发散", "diverging"),
+    "reg.not_significant": ("不显著（|β| < 2 倍标准误）", "not significant (|β| < 2 s.e.)"),
     "reg.map": ("各城市相对水平（与均值之比）", "Each city relative to the mean"),
     "reg.map_note": (
         "颜色表示最新年份各城市数值与（加权）均值之比；灰色为无数据。",
@@ -596,6 +597,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reg.bm.top_quartile": ("前25%门槛", "Top-quartile line"),
     "reg.bm.peer_best": ("标杆组最优", "Peers' best"),
     "reg.bm.chart": ("与最优的差距", "Gap to the best"),
+    "reg.reason.no_value": ("无数据", "no value"),
+    "reg.reason.no_weight": ("无权重数据", "no weight"),
+    "reg.reason.not_positive": ("数值非正", "value not positive"),
+    "reg.reason.too_many_missing": ("缺失过半", "over half missing"),
+    "reg.rest": ("其他", "The rest"),
+    "reg.regions": ("地区范围", "Regions"),
+    "reg.skipped": (
+        "无法计算差距的年份（少于两个地区、含负值或全为零）",
+        "Periods that cannot be measured (fewer than two regions, negative values or all zero)",
+    ),
     "reg.bm.note": (
         "差距按指标方向计算，0 表示已达到；名次为在全部比较地区中的位次，名次变化为正表示上升。",
         "Gaps follow the indicator's direction; 0 means already there. Ranks are among all regions compared; a positive change is a move up.",

@@ -12,7 +12,7 @@ from yrdplan.errors import NotFoundError
 from yrdplan.services import index_builds
 from yrdplan.services import regional as service
 from yrdplan.web.deps import CurrentUser, DatabaseDep, OptionalUser, SessionDep, verify_csrf
-from yrdplan.web.render import render
+from yrdplan.web.render import render, wants_json
 from yrdplan.web.views import regional as views
 
 router = APIRouter()
@@ -30,7 +30,12 @@ def disparity_page(
 ):
     """Disparity of an indicator across the 41 cities over time, its decomposition and map."""
     model = views.disparity_page(session, indicator, grouping, weighted, regions or None)
-    svg = views.relative_map_svg(session, model.map, indicator) if model.map else ""
+    # The map is for the HTML page only; the JSON twin carries its data (``map``).
+    svg = (
+        views.relative_map_svg(session, model.map, indicator)
+        if model.map and not wants_json(request)
+        else ""
+    )
     colours = list(zip(views.RELATIVE_EDGES, views.RELATIVE_COLOURS, strict=False))
     return render(
         request,

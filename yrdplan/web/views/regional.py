@@ -10,15 +10,15 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError
 from yrdplan.reports.maps import MapArea, render_svg_map
-from yrdplan.services import index_builds, regional_data
+from yrdplan.services import index_builds
 from yrdplan.services import regional as service
 from yrdplan.store.repos import regions as region_repo
 
-#: Groupings the disparity page offers: code -> the ``by`` argument.
+#: Groupings the disparity page offers: code -> (the ``by`` argument, default regions).
 GROUPINGS = {
-    "province": "province",
-    "jiangsu": "sunan,suzhong,subei",
-    "central": "central",
+    "province": ("province", None),
+    "jiangsu": ("sunan,suzhong,subei", "320000"),  # Jiangsu's 13 cities
+    "central": ("central", None),
 }
 #: Bins of a city's value relative to the (weighted) mean, and their colours (low → high).
 RELATIVE_EDGES = (0.6, 0.8, 1.0, 1.25, 1.6)
@@ -80,7 +80,7 @@ class MeasuresPublic(BaseModel):
 class ExcludedPublic(BaseModel):
     code: str
     name: str
-    reason: str
+    reason: str  # no_value, no_weight, not_positive, too_many_missing
 
 
 class ConvergencePublic(BaseModel):
@@ -118,13 +118,14 @@ class DisparityPagePublic(BaseModel):
     convergence: ConvergencePublic | None
     map: list[MapCell]
     excluded: list[ExcludedPublic]
+    skipped_periods: list[str]  # periods with data that no measure can use (e.g. negative values)
     simulated: bool
 
 
 def _choices(session: Session) -> list[IndicatorChoice]:
     return [
         IndicatorChoice(code=i.code, name=i.name, name_en=i.name_en, unit=i.unit)
-        for i in regional_data.indicators_with_data(session)
+        for i in service.indicators_with_data_cached(session)
         if i.direction in ("higher", "lower")
     ]
 
@@ -143,11 +144,12 @@ def disparity_page(
     """Disparity of ``indicator`` over time across the cities, its decomposition and a map."""
     if grouping not in GROUPINGS:
         raise InputError(f"grouping {grouping!r} is not one of {', '.join(GROUPINGS)}")
+    by, default_regions = GROUPINGS[grouping]
     over = service.disparity_over_time(
         session,
         indicator,
-        regions=regions,
-        by=GROUPINGS[grouping],
+        regions=regions or default_regions,
+        by=by,
         weight="default" if weighted else None,
     )
     latest = over["latest"]
@@ -199,12 +201,33 @@ def disparity_page(
         convergence=convergence,
         map=cells,
         excluded=[ExcludedPublic(**e) for e in (latest or {}).get("excluded", [])],
+        skipped_periods=[row["period"] for row in over["skipped"]],
         simulated=over["simulated"],
     )
 
 
 def relative_map_svg(session: Session, cells: list[MapCell], indicator: str) -> str:
-    """The 41 cities coloured by their value relative to the mean (the map of the page)."""
+    """The 41 cities coloured by their value relative to the mean (the map of the page).
+
+    Drawing 41 outlines costs more than the rest of the page, so a map is kept, per process,
+    under what it shows (the cells' colours and tooltips); outlines change only when the
+    boundary package is reloaded, which restarts the app."""
+    key = (
+        str(session.get_bind().url),
+        indicator,
+        tuple((c.code, c.bin, c.relative) for c in cells),
+    )
+    if key not in _MAPS:
+        if len(_MAPS) >= 32:
+            _MAPS.pop(next(iter(_MAPS)))
+        _MAPS[key] = _draw_map(session, cells, indicator)
+    return _MAPS[key]
+
+
+_MAPS: dict[tuple, str] = {}
+
+
+def _draw_map(session: Session, cells: list[MapCell], indicator: str) -> str:
     by_code = {c.code: c for c in cells}
     areas = []
     for code, name, geometry in region_repo.outlines(session, "city"):

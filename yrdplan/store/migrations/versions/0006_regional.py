@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("period", sa.String(length=8), nullable=False),
-        sa.Column("regions", sa.String(length=64), nullable=False),
+        sa.Column("regions", sa.String(length=200), nullable=False),
         sa.Column("config", sa.JSON(), nullable=False),
         sa.Column("config_text", sa.Text(), nullable=False),
         sa.Column("fingerprint", sa.String(length=200), nullable=False),
