@@ -24,6 +24,7 @@ ROLE_ACCOUNTS = {
     "viewer": "viewer",
     "unit_reporter": "nj_kjj",  # 市科技局
     "data_steward": "steward_nj",
+    "assessor": "assessor",  # 第三方评估机构
     "office": "office",
     "admin": "admin",
 }
@@ -68,10 +69,32 @@ def _a_settlement(database) -> tuple[str, int]:
     return code, settled[0]["id"]
 
 
+def _a_draft_bulletin_and_feedback(database) -> tuple[int, int]:
+    """A draft 通报 (which nobody but the office may see) and a visitor's feedback on a plan."""
+    from yrdplan.domain.people import SYSTEM_CALLER
+    from yrdplan.services import bulletins, feedback
+    from yrdplan.store.schema import Bulletin, PublicFeedback
+
+    with database.read() as session:
+        bulletin_id = session.scalar(select(Bulletin.id).order_by(Bulletin.id))
+        feedback_id = session.scalar(select(PublicFeedback.id).order_by(PublicFeedback.id))
+    if bulletin_id is None:
+        with database.write() as session:
+            cycle_id = session.scalar(select(ReportingCycle.id).order_by(ReportingCycle.id))
+            bulletin_id = bulletins.create_bulletin(session, SYSTEM_CALLER, cycle_id=cycle_id).id
+    if feedback_id is None:
+        with database.write() as session:
+            feedback_id = feedback.submit_feedback(
+                session, text="建议公开更多进展", client="192.0.2.1", plan_ref=PLAN
+            ).id
+    return bulletin_id, feedback_id
+
+
 def path_values(database) -> dict[str, str]:
     """Ids that exist and belong to the reporter's unit, so a 404 means 'hidden', not 'absent'."""
     build_id = _an_index_build(database)
     agreement, settlement = _a_settlement(database)
+    bulletin, feedback = _a_draft_bulletin_and_feedback(database)
     with database.write() as session:
         unit = session.scalar(select(Unit).where(Unit.code == "nj-kjj"))
         report = session.scalar(
@@ -110,6 +133,8 @@ def path_values(database) -> dict[str, str]:
             "settlement_id": str(settlement),
             "fmt": "docx",
             "step": "confirm",
+            "bulletin_id": str(bulletin),
+            "feedback_id": str(feedback),
             "username": "nj_fgw",  # a user none of the walkers is
         }
 

@@ -9,6 +9,7 @@ import typer
 from yrdplan import __version__
 from yrdplan.cli import (
     benefit,
+    bulletins,
     cycles,
     data,
     db,
@@ -50,6 +51,8 @@ app.command("convergence")(regional.convergence)
 app.command("benchmark")(regional.benchmark)
 app.add_typer(regional.app, name="index")
 app.add_typer(benefit.app, name="benefit")  # benefit sharing and compensation
+app.add_typer(bulletins.app, name="bulletin")  # bulletins and evaluations
+app.add_typer(bulletins.evaluation_app, name="evaluation")
 
 
 def _print_version(value: bool) -> None:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES: tuple[str, ...] = ("admin", "office", "unit_reporter", "data_steward", "viewer")
+ROLES: tuple[str, ...] = (
+    "admin",
+    "office",
+    "unit_reporter",
+    "data_steward",
+    "viewer",
+    "assessor",  # a third-party evaluator (第三方评估机构): enters third-party assessments
+)
 ROLE_LABELS_ZH = {
     "admin": "系统管理员",
     "office": "区域合作办公室",
     "unit_reporter": "责任单位填报员",
     "data_steward": "数据管理员",
     "viewer": "只读用户",
+    "assessor": "第三方评估机构",
 }
 ROLE_LABELS_EN = {
     "admin": "Administrator",
@@ -18,6 +26,7 @@ ROLE_LABELS_EN = {
     "unit_reporter": "Unit reporter",
     "data_steward": "Data steward",
     "viewer": "Viewer",
+    "assessor": "Third-party assessor",
 }
 
 

@@ -51,6 +51,8 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("nj_jtj", "unit_reporter", "南京市交通运输局填报员", unit_code="nj-jtj"),
     DemoAccount("nj_sthjj", "unit_reporter", "南京市生态环境局填报员", unit_code="nj-sthjj"),
     DemoAccount("nj_jbxq", "unit_reporter", "江北新区管委会填报员", unit_code="nj-jbxq"),
+    # evaluations: a third-party assessor (第三方评估机构)
+    DemoAccount("assessor", "assessor", "第三方评估机构（演示）"),
 ]
 
 

@@ -579,19 +579,37 @@ class MonitorRun(Base):
 
 
 class Bulletin(Base):
-    """A 通报 or evaluation report, kept with the snapshot of data it was written from."""
+    """A 通报 or evaluation report, kept with the snapshot of data it was written from.
+
+    The documents are a function of ``snapshot`` and ``texts`` alone (see ``reports.documents``):
+    rebuilding them later gives the same files whatever has changed in the database since.
+    """
 
     __tablename__ = "bulletins"
+    # The snapshot is large and fixed once written; the log records that it was set, not its body.
+    __audit_redact__ = frozenset({"snapshot"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # bulletin, ex_ante, mid_term, ex_post
+    kind: Mapped[str] = mapped_column(String(16))  # bulletin, ex_ante, mid_term, final
     title: Mapped[str] = mapped_column(String(300))
     period: Mapped[str] = mapped_column(String(32), default="")
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, published
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, published, withdrawn
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # --- bulletins and evaluations (migration 0007)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_cycles.id"))
+    snapshot_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)  # the office's own sections
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class AuditEntry(Base):
@@ -783,3 +801,63 @@ class PlanBaseline(Base):
     table_key: Mapped[str | None] = mapped_column(String(16))
     start: Mapped[int] = mapped_column(Integer, default=0)
     end: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- bulletins, evaluations and the public portal --------------------------------------------
+
+
+class BulletinFile(Base):
+    """One rendered document of a bulletin (docx, xlsx, html, pdf), built from its snapshot."""
+
+    __tablename__ = "bulletin_files"
+    __audited__ = False  # derived from the audited snapshot and texts; rebuilt at will
+
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("bulletins.id"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EvaluationAssessment(Base):
+    """A qualitative assessment of a plan at one evaluation stage: self (政府自评) or
+    third-party (第三方评估), with a score per dimension and its text."""
+
+    __tablename__ = "evaluation_assessments"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "stage", "kind", "assessor", name="uq_evaluation_assessments"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # ex_ante, mid_term, final
+    kind: Mapped[str] = mapped_column(String(16))  # self, third_party
+    assessor: Mapped[str] = mapped_column(String(200))  # the organisation that assessed
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)  # dimension -> score (0-100)
+    text: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PublicFeedback(Base):
+    """意见建议 left by a visitor on a published bulletin or plan; the office answers."""
+
+    __tablename__ = "public_feedback"
+    # Contact details and the client key are personal data: never copied into the audit log.
+    __audit_redact__ = frozenset({"contact", "client_key"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletins.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(200), default="")  # never shown publicly
+    client_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the client
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new, read, answered
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -5,6 +5,7 @@ from yrdplan.web.routes import (
     audit,
     auth,
     benefit,
+    bulletins,
     cycles,
     delivery_api,
     home,
@@ -30,3 +31,5 @@ ROUTERS = [
 ROUTERS += [cycles.router, tasks.router, delivery_api.router]
 ROUTERS += [regional.router]  # regional coordination
 ROUTERS += [benefit.router]  # benefit sharing and compensation
+# bulletins, evaluations and the public portal
+ROUTERS += [bulletins.router]
