@@ -17,6 +17,7 @@ from yrdplan.store.audit import SYSTEM, Actor, acting_as, install_audit
 from yrdplan.store.engine import make_engine, make_session_factory, normalise_url, transaction
 from yrdplan.store.migrate import check_revision, head_revision
 from yrdplan.store.schema import Region
+from yrdplan.store.versions import install_data_versions
 
 
 @dataclass
@@ -93,7 +94,8 @@ def connect(url: str) -> Database:
         raise DatabaseError(
             f"{where}: schema revision {revision} is older than {head_revision()} (run `yrdplan init` to migrate)"
         )
-    return Database(url=url, engine=engine, sessions=install_audit(make_session_factory(engine)))
+    sessions = install_data_versions(install_audit(make_session_factory(engine)))
+    return Database(url=url, engine=engine, sessions=sessions)
 
 
 def has_content(session: Session) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy.types import Date, DateTime, LargeBinary
 from yrdplan import __version__
 from yrdplan.errors import ConflictError, InputError
 from yrdplan.store.schema import Base
+from yrdplan.store.versions import bump_versions
 
 FORMAT = "yrdplan-backup"
 FORMAT_VERSION = 1
@@ -175,6 +176,8 @@ def restore_tables(
         total += _insert(connection, table, rows)
     if connection.dialect.name == "postgresql":
         _reset_sequences(connection, tables)
+    # Whatever a running server computed from the empty database is out of date now.
+    bump_versions(connection, [t.name for t in tables])
     return total
 
 

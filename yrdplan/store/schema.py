@@ -584,3 +584,22 @@ class AuditEntry(Base):
     old: Mapped[dict | None] = mapped_column(JSON)
     new: Mapped[dict | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- fast under load: data versions ---------------------------------------------------------
+
+
+class DataVersion(Base):
+    """One counter per table, bumped in the same transaction as every write to that table.
+
+    Results computed from the data are kept under the versions of the tables they read
+    (:mod:`yrdplan.store.versions`, :mod:`yrdplan.services.computed`), so any worker on any
+    machine can tell whether what it holds is still current with one small query.
+    """
+
+    __tablename__ = "data_versions"
+    __audited__ = False  # bookkeeping of writes that the audit log already records
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # a table name
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

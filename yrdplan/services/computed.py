@@ -1,0 +1,140 @@
+"""Computed results kept ready: built once per change of the data they were built from.
+
+A page that shows something costly to build (the rows of a monitoring run, a completion roll-up,
+the region map) asks for it through :func:`cached`::
+
+    data = cached(session, ("completion", plan, lang), lambda s: completion_data(s, plan, lang))
+
+The first call builds it in a session of its own on the same connection (so on the same
+snapshot) while :func:`yrdplan.store.versions.tracking_reads` notes every table the build reads.
+The result is kept in this process with those tables' versions, read *before* the build. Later
+calls read the versions again (one small query) and return the kept result while none of those
+tables changed; otherwise they build it again. Every write bumps the versions of what it wrote in
+its own transaction (:mod:`yrdplan.store.versions`), so the result is never older than the data:
+any number of worker processes on any number of machines behind one database each keep their own
+copy and all answer the same.
+
+Rules for a ``build`` function: it reads the database only through the session it is given,
+returns plain data (dicts, lists, dataclasses; no ORM rows), depends on nothing else but its key (and today's date, which is part of every key: task statuses
+depend on it), and its result is treated as read-only by every caller (copy before changing).
+Dependencies are discovered, not declared, so a page that starts reading another table is kept
+correct without anyone remembering to say so. Builds nest: a kept result used inside another
+build makes the outer one depend on its tables too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from yrdplan.domain.people import UserInfo
+from yrdplan.store.versions import note_reads, read_versions, tracking_reads
+
+T = TypeVar("T")
+#: Results kept per database and process; the least recently used go first.
+MAX_ENTRIES = 512
+
+
+@dataclass(frozen=True)
+class _Entry:
+    versions: tuple[tuple[str, int], ...]  # the tables read, with their versions
+    value: object
+
+    def valid(self, current: dict[str, int]) -> bool:
+        return all(current.get(name, 0) == version for name, version in self.versions)
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self.lock = threading.Lock()
+        self.building: dict[Hashable, threading.Lock] = {}
+        self.builds = 0  # how many times something was built (tests and benchmarks read it)
+
+    def get(self, key: Hashable) -> _Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, entry: _Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def build_lock(self, key: Hashable) -> threading.Lock:
+        with self.lock:
+            return self.building.setdefault(key, threading.Lock())
+
+
+_stores: WeakKeyDictionary[Engine, _Store] = WeakKeyDictionary()
+_stores_lock = threading.Lock()
+
+
+def _store_for(session: Session) -> _Store:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    with _stores_lock:
+        store = _stores.get(engine)
+        if store is None:
+            store = _stores[engine] = _Store()
+        return store
+
+
+def cached(session: Session, key: tuple, build: Callable[[Session], T]) -> T:
+    """``build(session)``'s result for ``key``, built again only when its data changed.
+
+    ``key`` names the result and holds every argument ``build`` depends on (hashable values);
+    the caller's user belongs in it when the result depends on who asks.
+    """
+    store = _store_for(session)
+    full_key = (*key, date.today())
+    current = read_versions(session)
+    entry = store.get(full_key)
+    if entry is None or not entry.valid(current):
+        with store.build_lock(full_key):
+            # Another thread may have built it while this one waited.
+            entry = store.get(full_key)
+            if entry is None or not entry.valid(current):
+                entry = _build(session, build, current)
+                store.put(full_key, entry)
+                store.builds += 1
+    note_reads(name for name, _ in entry.versions)
+    return entry.value  # type: ignore[return-value]
+
+
+def _build(session: Session, build: Callable[[Session], T], current: dict[str, int]) -> _Entry:
+    # A session of its own on the caller's connection: the same snapshot, but an empty identity
+    # map, so that every row the build uses is read (and so noted) inside the block.
+    with tracking_reads() as tables, Session(bind=session.connection()) as own:
+        value = build(own)
+    return _Entry(tuple(sorted((name, current.get(name, 0)) for name in tables)), value)
+
+
+def who(user: UserInfo | None) -> tuple | None:
+    """The part of a key that says who asks: what decides what a user may see."""
+    if user is None:
+        return None
+    return (user.id, user.role, user.unit_id, tuple(user.region_codes))
+
+
+def build_count(session: Session) -> int:
+    """How many results this process built for the session's database (for tests)."""
+    return _store_for(session).builds
+
+
+def forget_all() -> None:
+    """Drop every kept result of this process (tests; never needed for correctness)."""
+    with _stores_lock:
+        _stores.clear()
