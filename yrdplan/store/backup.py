@@ -30,7 +30,8 @@ Progress = Callable[[str, int, int], None]
 
 
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    # Data versions are bookkeeping of this database's writes, not data: a restore starts anew.
+    return [t for t in Base.metadata.sorted_tables if t.name != "data_versions"]
 
 
 def _encode(value: Any, column_type: Any) -> Any:

@@ -19,6 +19,7 @@ from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
 from yrdplan.store.schema import InstanceSetting
 from yrdplan.web.deps import LoginRequired, optional_user
+from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.routes import ROUTERS
 
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         autoescape=select_autoescape(["html"]),
         auto_reload=False,
     )
+    app.state.templates.globals["static_url"] = static_url
+    # Inside the session middleware (added after it), so that it sees the decoded session.
+    app.add_middleware(HttpCacheMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=_session_secret(settings, database),
