@@ -35,6 +35,7 @@ from yrdplan.store.schema import (
     Unit,
     utcnow,
 )
+from yrdplan.store.versions import read_versions
 
 # Rows per INSERT statement: well under SQLite's and PostgreSQL's parameter limits.
 _CHUNK = 2000
@@ -492,5 +493,12 @@ def data_fingerprint(session: Session) -> str:
             IndicatorRecord.frequency,
         ).order_by(IndicatorRecord.code)
     ).all()
-    digest = hashlib.sha256(repr([tuple(row) for row in definitions]).encode()).hexdigest()[:16]
+    # A value edited in place changes no count: the tables' data versions catch that too.
+    versions = read_versions(session)
+    inputs = [
+        versions.get(model.__tablename__, 0)
+        for model in (ObservationRecord, TargetRecord, RegionChange, TaskIndicator, IndicatorRecord)
+    ]
+    definitions = [*(tuple(row) for row in definitions), tuple(inputs)]
+    digest = hashlib.sha256(repr(definitions).encode()).hexdigest()[:16]
     return "/".join([*parts, digest])
