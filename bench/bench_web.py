@@ -451,6 +451,10 @@ def measure(name: str, url: str, workers: int, args, workdir: Path) -> None:
         check_aims(paced, saturated, single)
     finally:
         stop_server(server)
+    log = (workdir / f"server-{name}.log").read_text(errors="replace").splitlines()
+    failures = [line for line in log if "Error" in line or "Exception" in line]
+    if failures:
+        print("server log, errors (last 5): " + "\n  ".join(["", *failures[-5:]]))
 
 
 def main() -> None:

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yrdplan.errors import DatabaseError
 from yrdplan.store.audit import SYSTEM, Actor, acting_as, install_audit
-from yrdplan.store.engine import make_engine, make_session_factory, normalise_url, transaction
+from yrdplan.store.engine import (
+    IMMEDIATE,
+    make_engine,
+    make_session_factory,
+    normalise_url,
+    transaction,
+)
 from yrdplan.store.migrate import check_revision, head_revision
 from yrdplan.store.schema import Region
 from yrdplan.store.versions import install_data_versions
@@ -39,6 +45,7 @@ class Database:
     def write(self, actor: Actor = SYSTEM) -> Iterator[Session]:
         """One audited unit of work by ``actor``: committed at the end, rolled back on any error."""
         with acting_as(actor), transaction(self.sessions) as session:
+            session.connection(execution_options={IMMEDIATE: True})
             yield session
 
     @contextmanager

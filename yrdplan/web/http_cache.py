@@ -33,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yrdplan import __version__
@@ -154,7 +155,9 @@ class HttpCacheMiddleware:
             await self.app(scope, receive, self._static_send(scope, send))
             return
         state = scope["app"].state
-        versions, changed = _read_versions(state.database)
+        # In a worker thread: the event loop must never wait for a pooled connection, which
+        # the requests it is serving hold until their answers are sent.
+        versions, changed = await run_in_threadpool(_read_versions, state.database)
         settings_token = _settings_token(state.settings)
         identity = _identity(scope, settings_token)
         for mask, sent in _sent_tags(scope):
