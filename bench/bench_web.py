@@ -21,7 +21,6 @@ Usage::
 
     python bench/bench_web.py                       # SQLite 1 worker, then PostgreSQL 4 workers
     python bench/bench_web.py --backend sqlite --duration 10
-    python bench/bench_web.py --scale 10            # ten times the demo's size
 
 Only loopback traffic; the server and the PostgreSQL it started are stopped at the end.
 """
@@ -364,8 +363,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(url: str, scale: int) -> dict[str, str]:
-    """`yrdplan init` with the demo (grown ``scale`` times), and an API token per demo user."""
+def prepare(url: str) -> dict[str, str]:
+    """`yrdplan init` with the demo, and an API token per demo user."""
     from sqlalchemy import select
 
     from yrdplan.services.accounts import issue_token
@@ -377,10 +376,6 @@ def prepare(url: str, scale: int) -> dict[str, str]:
     init_database(url)
     database = connect(url)
     try:
-        if scale > 1:
-            from bench_web_scale import grow  # noqa: PLC0415 (only --scale needs it)
-
-            print(grow(database, scale))
         with database.write() as session:
             users = dict(session.execute(select(User.username, User.id)).all())
             tokens = {name: issue_token(session, uid, "bench") for name, uid in users.items()}
@@ -431,8 +426,8 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def measure(name: str, url: str, workers: int, args, workdir: Path) -> None:
-    print(f"\n## {name}: {workers} worker(s), {args.clients} clients, scale {args.scale}")
-    tokens = prepare(url, args.scale)
+    print(f"\n## {name}: {workers} worker(s), {args.clients} clients")
+    tokens = prepare(url)
     port = free_port()
     server = start_server(url, workers, port, workdir / f"server-{name}.log")
     try:
@@ -465,10 +460,8 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.0, help="mean pause of paced clients (s)")
     parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument("--pg-workers", type=int, default=4)
-    parser.add_argument("--scale", type=int, default=1, help="grow the demo this many times")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).parent))
     with tempfile.TemporaryDirectory(prefix="yrdplan-bench-web-") as tmp:
         workdir = Path(tmp)
         if args.backend in ("sqlite", "both"):
