@@ -8,7 +8,8 @@ the region map) asks for it through :func:`cached`::
 The first call builds it in a session of its own on the same connection (so on the same
 snapshot) while :func:`yrdplan.store.versions.tracking_reads` notes every table the build reads.
 The result is kept in this process with those tables' versions, read *before* the build. Later
-calls read the versions again (one small query) and return the kept result while none of those
+calls read the versions again (one small query, or the request's own from
+:mod:`yrdplan.web.http_cache`) and return the kept result while none of those
 tables changed; otherwise they build it again. Every write bumps the versions of what it wrote in
 its own transaction (:mod:`yrdplan.store.versions`), so the result is never older than the data:
 any number of worker processes on any number of machines behind one database each keep their own
@@ -36,7 +37,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
-from yrdplan.store.versions import note_reads, read_versions, tracking_reads
+from yrdplan.store.versions import current_versions, note_reads, tracking_reads
 
 T = TypeVar("T")
 #: Results kept per database and process; the least recently used go first.
@@ -100,7 +101,7 @@ def cached(session: Session, key: tuple, build: Callable[[Session], T]) -> T:
     """
     store = _store_for(session)
     full_key = (*key, date.today())
-    current = read_versions(session)
+    current = current_versions(session)
     entry = store.get(full_key)
     if entry is None or not entry.valid(current):
         with store.build_lock(full_key):

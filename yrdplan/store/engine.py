@@ -44,7 +44,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url`` with the per-backend settings yrdplan relies on."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        pool = {}
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A connection to a local file costs little: enough for every request thread (40).
+            pool = {"pool_size": 20, "max_overflow": 20}
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
         _configure_sqlite(engine)
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)

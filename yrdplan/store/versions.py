@@ -31,6 +31,9 @@ _CHANGED = "_data_versions_changed"
 # Tables whose writes change no computed result: the audit trail and the counters themselves.
 UNVERSIONED = frozenset({"audit_log", "data_versions"})
 
+_known: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
+    "yrdplan_known_versions", default=None
+)
 _reads: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
     "yrdplan_tracked_reads", default=None
 )
@@ -43,6 +46,26 @@ def read_versions(session_or_connection: Session | Connection) -> dict[str, int]
     """Every table's version (a table never written has none: read it as 0)."""
     rows = session_or_connection.execute(select(DataVersion.name, DataVersion.version)).all()
     return {name: version for name, version in rows}
+
+
+@contextmanager
+def versions_known(versions: dict[str, int]) -> Iterator[None]:
+    """Let :func:`current_versions` answer ``versions`` inside the block without a query.
+
+    For a request whose versions were read as it began: data read later are at least as new,
+    so results built then are kept under versions no newer than their data (never stale).
+    """
+    token = _known.set(versions)
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
+def current_versions(session: Session) -> dict[str, int]:
+    """The versions the enclosing :func:`versions_known` block gave, else read them now."""
+    known = _known.get()
+    return known if known is not None else read_versions(session)
 
 
 def last_change(session_or_connection: Session | Connection, tables: Iterable[str]):

@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yrdplan import __version__
 from yrdplan.store.schema import Base, DataVersion
-from yrdplan.store.versions import tracking_reads
+from yrdplan.store.versions import tracking_reads, versions_known
 
 VARY = "Accept, Authorization, Cookie"
 STATIC_FOREVER = "public, max-age=31536000, immutable"
@@ -167,7 +167,7 @@ class HttpCacheMiddleware:
                 await send({"type": "http.response.body", "body": b""})
                 return
 
-        with tracking_reads() as tables:
+        with tracking_reads() as tables, versions_known(versions):
 
             async def send_with_tag(message: Message) -> None:
                 if message["type"] == "http.response.start" and message["status"] == 200:
