@@ -21,6 +21,7 @@ Usage::
 
     python bench/bench_web.py                       # SQLite 1 worker, then PostgreSQL 4 workers
     python bench/bench_web.py --backend sqlite --duration 10
+    python bench/bench_web.py --scale 10            # ten times the demo's size
 
 Only loopback traffic; the server and the PostgreSQL it started are stopped at the end.
 """
@@ -363,8 +364,101 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(url: str) -> dict[str, str]:
-    """`yrdplan init` with the demo, and an API token per demo user."""
+def grow(database, scale: int) -> str:
+    """Make the demo ``scale`` times its size, with simulated rows written for the benchmark.
+
+    Every task is copied ``scale - 1`` times into its plan; every indicator too (codes
+    ``<CODE>_S<k>``, with its current targets); and every indicator gets values for the 41 cities
+    and the 305 county-level units over the demo's years (up to 20): a city's series is the demo
+    city's, a county's is its city's times a fixed factor. Written with plain inserts (they bump
+    the data versions but skip the audit log: nobody needs 1 M audit rows of benchmark data).
+    """
+    from sqlalchemy import insert, select
+
+    from yrdplan.store.repos import regions as region_repo
+    from yrdplan.store.schema import IndicatorRecord, ObservationRecord, TargetRecord, Task
+
+    rng = random.Random(scale)
+    with database.write() as session:
+
+        def rows(model, *where):
+            query = select(model.__table__).where(*where)
+            # Without ids: the copies get new ones (PostgreSQL refuses an explicit NULL id).
+            return [
+                {k: v for k, v in row.items() if k != "id"}
+                for row in session.execute(query).mappings()
+            ]
+
+        def put(model, new_rows):
+            for start in range(0, len(new_rows), 5000):
+                session.execute(insert(model.__table__), new_rows[start : start + 5000])
+
+        tasks = rows(Task)
+        put(
+            Task,
+            [
+                {**t, "key": f"{t['key']}#{k}", "parent_task_id": None}
+                | {"upper_task_id": None, "row_version": 1}
+                for k in range(1, scale)
+                for t in tasks
+            ],
+        )
+        indicators = rows(IndicatorRecord)
+        codes = {i["code"]: [f"{i['code']}_S{k}" for k in range(1, scale)] for i in indicators}
+        put(
+            IndicatorRecord,
+            [
+                {**i, "code": copy, "name": f"{i['name']}（{copy[-3:]}）"}
+                for i in indicators
+                for copy in codes[i["code"]]
+            ],
+        )
+        targets = rows(TargetRecord, TargetRecord.is_current.is_(True))
+        put(
+            TargetRecord,
+            [
+                {**t, "indicator_code": copy, "target_key": f"{t['target_key']}/{copy}"}
+                for t in targets
+                for copy in codes.get(t["indicator_code"], [])
+            ],
+        )
+        cities = {r.code for r in region_repo.list_regions(session, level="city")}
+        counties = region_repo.list_regions(session, level="county")
+        city_of = {c.code: c.parent_code for c in counties if c.parent_code in cities}
+        factor = {code: rng.uniform(0.6, 1.4) for code in city_of}
+        observed = rows(
+            ObservationRecord,
+            ObservationRecord.is_current.is_(True),
+            ObservationRecord.region_code.in_(cities),
+        )
+        by_city: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for o in observed:
+            by_city[(o["indicator_code"], o["region_code"])].append(o)
+        new = []
+        for (code, city), series in by_city.items():
+            series = sorted(series, key=lambda o: o["period"])[-20:]
+            for copy in codes.get(code, []):
+                new += [{**o, "indicator_code": copy} for o in series]
+            for county in (c for c, parent in city_of.items() if parent == city):
+                for target_code in (code, *codes.get(code, [])):
+                    new += [
+                        {
+                            **o,
+                            "region_code": county,
+                            "indicator_code": target_code,
+                            "value": o["value"] * factor[county],
+                        }
+                        for o in series
+                    ]
+        put(ObservationRecord, new)
+    return (
+        f"grown ×{scale}: {len(tasks) * scale} tasks, {len(indicators) * scale} indicators, "
+        f"{len(observed) + len(new)} observations"
+    )
+
+
+def prepare(url: str, scale: int = 1) -> dict[str, str]:
+    """`yrdplan init` with the demo (grown ``scale`` times), and an API token per demo user."""
     from sqlalchemy import select
 
     from yrdplan.services.accounts import issue_token
@@ -376,6 +470,8 @@ def prepare(url: str) -> dict[str, str]:
     init_database(url)
     database = connect(url)
     try:
+        if scale > 1:
+            print(grow(database, scale))
         with database.write() as session:
             users = dict(session.execute(select(User.username, User.id)).all())
             tokens = {name: issue_token(session, uid, "bench") for name, uid in users.items()}
@@ -426,8 +522,8 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def measure(name: str, url: str, workers: int, args, workdir: Path) -> None:
-    print(f"\n## {name}: {workers} worker(s), {args.clients} clients")
-    tokens = prepare(url)
+    print(f"\n## {name}: {workers} worker(s), {args.clients} clients, scale {args.scale}")
+    tokens = prepare(url, args.scale)
     port = free_port()
     server = start_server(url, workers, port, workdir / f"server-{name}.log")
     try:
@@ -460,6 +556,7 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.0, help="mean pause of paced clients (s)")
     parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument("--pg-workers", type=int, default=4)
+    parser.add_argument("--scale", type=int, default=1, help="grow the demo this many times")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="yrdplan-bench-web-") as tmp:

@@ -40,6 +40,7 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.store.versions import current_versions, note_reads, tracking_reads
 
 T = TypeVar("T")
+_BUILD = "yrdplan_build_memo"  # session.info key: marks a build's session and holds its memo
 #: Results kept per database and process; the least recently used go first.
 MAX_ENTRIES = 512
 
@@ -119,8 +120,24 @@ def _build(session: Session, build: Callable[[Session], T], current: dict[str, i
     # A session of its own on the caller's connection: the same snapshot, but an empty identity
     # map, so that every row the build uses is read (and so noted) inside the block.
     with tracking_reads() as tables, Session(bind=session.connection()) as own:
+        own.info[_BUILD] = {}
         value = build(own)
     return _Entry(tuple(sorted((name, current.get(name, 0)) for name in tables)), value)
+
+
+def shared(session: Session, key: tuple, make: Callable[[], T]) -> T:
+    """``make()`` once per build: parts of one build that need the same thing share it.
+
+    Inside a :func:`cached` build (a read-only session of its own, gone when the build ends) the
+    first call's result is reused by later calls with the same ``key``; anywhere else (a write
+    session, which may change what ``make`` reads) ``make()`` runs every time.
+    """
+    memo = session.info.get(_BUILD)
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
 
 
 def who(user: UserInfo | None) -> tuple | None:
