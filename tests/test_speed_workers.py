@@ -24,7 +24,7 @@ from sqlalchemy import select
 from yrdplan.services.accounts import issue_token
 from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
-from yrdplan.store.schema import User
+from yrdplan.store.schema import Plan, User
 from yrdplan.web.app import create_app
 
 PAGES = [
@@ -116,3 +116,24 @@ def test_serve_with_two_workers_answers_like_one_app(pg_server, default_pg_templ
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def test_a_second_worker_takes_what_the_first_built_until_the_data_change(default_url):
+    from yrdplan.services import computed
+
+    first, second = _worker(default_url), _worker(default_url)
+    url = "/tasks/completion?format=json"
+    for _ in range(2):  # the first read stores the monitoring run; the second builds on it
+        expected = first.get(url).json()
+    with second.app.state.database.read() as session:
+        built = computed.build_count(session)
+    assert second.get(url).json() == expected
+    with second.app.state.database.read() as session:
+        assert computed.build_count(session) == built  # taken from computed_results, not built
+
+    with second.app.state.database.write() as session:  # a write: the shared copy is stale
+        plan = session.scalars(select(Plan).where(Plan.status == "confirmed")).first()
+        plan.title = "改过的标题"
+    titles = {row["group"]: row["title"] for row in second.get(url).json()["by_plan"]}
+    assert titles[plan.code] == "改过的标题"
+    assert first.get(url).json() == second.get(url).json()

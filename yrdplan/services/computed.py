@@ -10,7 +10,8 @@ snapshot) while :func:`yrdplan.store.versions.tracking_reads` notes every table 
 The result is kept in this process with those tables' versions, read *before* the build. Later
 calls read the versions again (one small query, or the request's own from
 :mod:`yrdplan.web.http_cache`) and return the kept result while none of those
-tables changed; otherwise they build it again. Every write bumps the versions of what it wrote in
+tables changed; otherwise they take what another worker stored in ``computed_results`` under
+the same versions, or build it again and store it there. Every write bumps the versions of what it wrote in
 its own transaction (:mod:`yrdplan.store.versions`), so the result is never older than the data:
 any number of worker processes on any number of machines behind one database each keep their own
 copy and all answer the same.
@@ -25,20 +26,38 @@ build makes the outer one depend on its tables too.
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+import logging
+import pickle
+import secrets
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from yrdplan import __version__
 from yrdplan.domain.people import UserInfo
+from yrdplan.store.engine import IMMEDIATE
+from yrdplan.store.schema import ComputedResult, utcnow
 from yrdplan.store.versions import current_versions, note_reads, tracking_reads
 
+logger = logging.getLogger(__name__)
+_pending: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "yrdplan_pending_shares", default=None
+)
 T = TypeVar("T")
 _BUILD = "yrdplan_build_memo"  # session.info key: marks a build's session and holds its memo
 #: Results kept per database and process; the least recently used go first.
@@ -94,11 +113,13 @@ def _store_for(session: Session) -> _Store:
         return store
 
 
-def cached(session: Session, key: tuple, build: Callable[[Session], T]) -> T:
+def cached(session: Session, key: tuple, build: Callable[[Session], T], *, share: bool = True) -> T:
     """``build(session)``'s result for ``key``, built again only when its data changed.
 
     ``key`` names the result and holds every argument ``build`` depends on (hashable values);
-    the caller's user belongs in it when the result depends on who asks.
+    the caller's user belongs in it when the result depends on who asks. With ``share`` the
+    result is also stored in the database (``computed_results``) for the other workers; turn it
+    off for results that are stored elsewhere already or too big to copy.
     """
     store = _store_for(session)
     full_key = (*key, date.today())
@@ -109,11 +130,103 @@ def cached(session: Session, key: tuple, build: Callable[[Session], T]) -> T:
             # Another thread may have built it while this one waited.
             entry = store.get(full_key)
             if entry is None or not entry.valid(current):
-                entry = _build(session, build, current)
+                entry = _load_shared(session, full_key, current) if share else None
+                if entry is None:
+                    entry = _build(session, build, current)
+                    store.builds += 1
+                    if share:
+                        _save_shared(session, full_key, entry)
                 store.put(full_key, entry)
-                store.builds += 1
     note_reads(name for name, _ in entry.versions)
     return entry.value  # type: ignore[return-value]
+
+
+def _shared_key(full_key: tuple) -> str:
+    return hashlib.sha256(f"{code_digest()}{full_key!r}".encode()).hexdigest()
+
+
+def _load_shared(session: Session, full_key: tuple, current: dict[str, int]) -> _Entry | None:
+    """What another worker built for ``full_key``, if it is still valid."""
+    row = session.execute(
+        select(ComputedResult.versions, ComputedResult.value).where(
+            ComputedResult.key == _shared_key(full_key)
+        )
+    ).first()
+    if row is None:
+        return None
+    entry = _Entry(tuple(sorted(row.versions.items())), None)
+    if not entry.valid(current):
+        return None
+    return _Entry(entry.versions, pickle.loads(zlib.decompress(row.value)))
+
+
+@contextmanager
+def deferring_shares() -> Iterator[list]:
+    """Inside the block, results to share are collected instead of written: the caller writes
+    them with :func:`save_shares` once its own connection is back in the pool (a request that
+    waited for a second connection while holding one could wait for ever when all do)."""
+    pending: list = []
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+
+
+def save_shares(pending: list) -> None:
+    for engine, full_key, entry in pending:
+        _write_shared(engine, full_key, entry)
+
+
+def _save_shared(session: Session, full_key: tuple, entry: _Entry) -> None:
+    """Offer ``entry`` to the other workers: now, or when the enclosing request is done."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((engine, full_key, entry))
+    else:
+        _write_shared(engine, full_key, entry)
+
+
+def _write_shared(engine: Engine, full_key: tuple, entry: _Entry) -> None:
+    values = {
+        "key": _shared_key(full_key),
+        "versions": dict(entry.versions),
+        "value": zlib.compress(pickle.dumps(entry.value, pickle.HIGHEST_PROTOCOL), 1),
+        "built_at": utcnow(),
+    }
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(ComputedResult).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ComputedResult.key],
+        set_={k: v for k, v in values.items() if k != "key"},
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(**{IMMEDIATE: True})
+            with connection.begin():
+                connection.execute(statement)
+                if secrets.randbelow(100) == 0:  # now and then, forget what no key asks again
+                    old = utcnow() - timedelta(days=2)
+                    connection.execute(delete(ComputedResult).where(ComputedResult.built_at < old))
+    except SQLAlchemyError as err:  # sharing is an optimisation: the answer stands without it
+        logger.warning("could not share a computed result: %s", err)
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the code and templates: results built by other code are not reused."""
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(str(resources.files("yrdplan")))
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".html", ".css", ".toml") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _build(session: Session, build: Callable[[Session], T], current: dict[str, int]) -> _Entry:

@@ -580,7 +580,13 @@ def current_results(session: Session, database=None) -> MonitorRunResult:
     """
     if database is None:
         return _current_results(session, None)
-    return cached(session, ("monitor.current_results",), lambda s: _current_results(s, database))
+    # Not shared through the database: the run's rows are stored there already.
+    return cached(
+        session,
+        ("monitor.current_results",),
+        lambda s: _current_results(s, database),
+        share=False,
+    )
 
 
 def _current_results(session: Session, database) -> MonitorRunResult:

@@ -30,8 +30,10 @@ Progress = Callable[[str, int, int], None]
 
 
 def _tables() -> list[Table]:
-    # Data versions are bookkeeping of this database's writes, not data: a restore starts anew.
-    return [t for t in Base.metadata.sorted_tables if t.name != "data_versions"]
+    # Data versions are bookkeeping of this database's writes and computed results a cache,
+    # not data: a restore starts both anew.
+    skipped = ("data_versions", "computed_results")
+    return [t for t in Base.metadata.sorted_tables if t.name not in skipped]
 
 
 def _encode(value: Any, column_type: Any) -> Any:

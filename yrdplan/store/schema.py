@@ -603,3 +603,19 @@ class DataVersion(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)  # a table name
     version: Mapped[int] = mapped_column(Integer, default=0)
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ComputedResult(Base):
+    """A result built from the data (a page's data, a roll-up), shared by every worker.
+
+    ``versions`` are the data versions of the tables it was built from; it is valid while they
+    hold (:mod:`yrdplan.services.computed`). A cache: never backed up, rebuilt when missing.
+    """
+
+    __tablename__ = "computed_results"
+    __audited__ = False
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the result's key
+    versions: Mapped[dict] = mapped_column(JSON)
+    value: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed pickle
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

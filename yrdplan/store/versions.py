@@ -28,8 +28,9 @@ from sqlalchemy.sql.util import find_tables
 from yrdplan.store.schema import DataVersion, utcnow
 
 _CHANGED = "_data_versions_changed"
-# Tables whose writes change no computed result: the audit trail and the counters themselves.
-UNVERSIONED = frozenset({"audit_log", "data_versions"})
+# Tables whose writes change no computed result: the audit trail, the counters themselves and
+# the shared computed results.
+UNVERSIONED = frozenset({"audit_log", "data_versions", "computed_results"})
 
 _known: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
     "yrdplan_known_versions", default=None

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yrdplan import __version__
+from yrdplan.services.computed import code_digest, deferring_shares, save_shares
 from yrdplan.store.schema import Base, DataVersion
 from yrdplan.store.versions import tracking_reads, versions_known
 
@@ -59,18 +59,6 @@ def _tables_of(mask: int) -> list[str]:
     return [name for name, i in _table_index().items() if mask >> i & 1]
 
 
-@cache
-def code_token() -> str:
-    """A digest of the code and templates serving requests: a new release changes every tag."""
-    digest = hashlib.sha256(__version__.encode())
-    root = Path(str(resources.files("yrdplan")))
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".html", ".css") and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope["headers"]:
         if key == name:
@@ -89,7 +77,7 @@ def _lang_cookie(scope: Scope) -> str:
 def _identity(scope: Scope, settings_token: str) -> bytes:
     """Everything about the request (besides the data) that the answer may depend on."""
     parts = [
-        code_token(),
+        code_digest(),
         settings_token,
         date.today().isoformat(),
         scope["path"],
@@ -167,7 +155,7 @@ class HttpCacheMiddleware:
                 await send({"type": "http.response.body", "body": b""})
                 return
 
-        with tracking_reads() as tables, versions_known(versions):
+        with tracking_reads() as tables, versions_known(versions), deferring_shares() as pending:
 
             async def send_with_tag(message: Message) -> None:
                 if message["type"] == "http.response.start" and message["status"] == 200:
@@ -182,6 +170,8 @@ class HttpCacheMiddleware:
                 await send(message)
 
             await self.app(scope, receive, send_with_tag)
+        if pending:  # the answer is sent and its connection back in the pool
+            await run_in_threadpool(save_shares, pending)
 
     def _headers(self, scope: Scope, tag: str, tables, changed: dict) -> list[tuple[bytes, bytes]]:
         personal = bool(scope.get("session")) or bool(_header(scope, b"authorization"))

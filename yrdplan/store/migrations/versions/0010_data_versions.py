@@ -1,4 +1,5 @@
-"""Fast under load: one version counter per table, bumped by every write.
+"""Fast under load: one version counter per table, bumped by every write; results built from
+the data, shared by every worker.
 
 Revision ID: 0010
 Revises: 0004
@@ -21,7 +22,22 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "computed_results",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("versions", sa.JSON(), nullable=False),
+        sa.Column("value", sa.LargeBinary(), nullable=False),
+        sa.Column("built_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    with op.batch_alter_table("computed_results", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_computed_results_built_at"), ["built_at"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("computed_results", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_computed_results_built_at"))
+    op.drop_table("computed_results")
     op.drop_table("data_versions")
