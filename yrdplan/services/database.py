@@ -11,8 +11,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from yrdplan.errors import DatabaseError
+from yrdplan.errors import ConflictError, DatabaseError
 from yrdplan.store.audit import SYSTEM, Actor, acting_as, install_audit
 from yrdplan.store.engine import (
     IMMEDIATE,
@@ -44,9 +45,15 @@ class Database:
     @contextmanager
     def write(self, actor: Actor = SYSTEM) -> Iterator[Session]:
         """One audited unit of work by ``actor``: committed at the end, rolled back on any error."""
-        with acting_as(actor), transaction(self.sessions) as session:
-            session.connection(execution_options={IMMEDIATE: True})
-            yield session
+        try:
+            with acting_as(actor), transaction(self.sessions) as session:
+                session.connection(execution_options={IMMEDIATE: True})
+                yield session
+        except StaleDataError as err:
+            # Two people saved the same row at once (its row_version moved under this one).
+            raise ConflictError(
+                "someone else changed this record at the same moment; reload and try again"
+            ) from err
 
     @contextmanager
     def read(self) -> Iterator[Session]:
