@@ -580,23 +580,17 @@ def current_results(session: Session, database=None) -> MonitorRunResult:
     """
     if database is None:
         return _current_results(session, None)
-    # Not shared through the database: the run's rows are stored there already.
-    return cached(
-        session,
-        ("monitor.current_results",),
-        lambda s: _current_results(s, database),
-        share=False,
-    )
+    # Shared too: another worker loads the decoded rows instead of decoding them again.
+    return cached(session, ("monitor.current_results",), lambda s: _current_results(s, database))
 
 
 def _current_results(session: Session, database) -> MonitorRunResult:
     fingerprint = repo.data_fingerprint(session)
     run = repo.latest_run(session, fingerprint=fingerprint)
     if run is not None:
-        stored = repo.run_results(session, run.run_id)
         return MonitorRunResult(
             run_id=run.run_id,
-            rows=[dict(r.components) for r in stored],
+            rows=repo.run_components(session, run.run_id),
             options=MonitorOptions(include_trends=True),
             computed_at=run.computed_at,
             simulated=run.simulated,

@@ -467,6 +467,16 @@ def run_results(session: Session, run_id: str) -> list[MonitorResult]:
     )
 
 
+def run_components(session: Session, run_id: str) -> list[dict]:
+    """The stored rows of one run: their components only, no ORM objects to build."""
+    query = (
+        select(MonitorResult.components)
+        .where(MonitorResult.run_id == run_id)
+        .order_by(MonitorResult.id)
+    )
+    return [dict(components) for components in session.scalars(query)]
+
+
 def data_fingerprint(session: Session) -> str:
     """A short summary of the monitor's inputs; it changes whenever any of them does.
 
