@@ -78,7 +78,7 @@ WRITERS = [
     (name, function)
     for name, function in USE_CASES
     if name.split(".")[1] not in ANONYMOUS_READERS
-    and name.split(".")[0] != "callers"
+    and name.split(".")[0] not in ("callers", "computed")  # plumbing: the caller and cache keys
     and not name.split(".")[1].startswith("may_")
 ]
 PREDICATES = [(name, function) for name, function in USE_CASES if ".may_" in name]

@@ -16,6 +16,7 @@ this module only gathers each plan's task forest from the store:
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from yrdplan.analytics.completion import (
     subtask_weights,
 )
 from yrdplan.errors import InputError
+from yrdplan.services.computed import shared
 from yrdplan.services.tasks import evaluate
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -139,12 +141,21 @@ def completion_rows(
         raise InputError(f"completion by {by} needs a plan (--plan)")
     rows = []
     for plan in _plans(session, plan_ref):
-        forest = _Forest(session, plan)
+        forest = _forest(session, plan)
         if not forest.tasks:
             continue
-        statuses = evaluate(session, forest.own, as_of=as_of, margin=margin)
+        statuses = shared(
+            session,
+            ("completion.statuses", plan.id, as_of, margin),
+            partial(evaluate, session, forest.own, as_of=as_of, margin=margin),
+        )
         rows += _rows_for(session, forest, by, statuses)
     return _merge(rows)
+
+
+def _forest(session: Session, plan: Plan) -> _Forest:
+    # A page that shows a plan by plan, area, unit, region and over time reads its forest once.
+    return shared(session, ("completion.forest", plan.id), lambda: _Forest(session, plan))
 
 
 def completion_trend(
@@ -152,7 +163,7 @@ def completion_trend(
 ) -> list[dict]:
     """The plan's completion rate at each date (default: its cycles' due dates and today)."""
     plan = plan_repo.find_plan(session, plan_ref)
-    forest = _Forest(session, plan)
+    forest = _forest(session, plan)
     if dates is None:
         today = date.today()
         dates = sorted(

@@ -11,12 +11,20 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from yrdplan.errors import DatabaseError
+from yrdplan.errors import ConflictError, DatabaseError
 from yrdplan.store.audit import SYSTEM, Actor, acting_as, install_audit
-from yrdplan.store.engine import make_engine, make_session_factory, normalise_url, transaction
+from yrdplan.store.engine import (
+    IMMEDIATE,
+    make_engine,
+    make_session_factory,
+    normalise_url,
+    transaction,
+)
 from yrdplan.store.migrate import check_revision, head_revision
 from yrdplan.store.schema import Region
+from yrdplan.store.versions import install_data_versions
 
 
 @dataclass
@@ -37,8 +45,15 @@ class Database:
     @contextmanager
     def write(self, actor: Actor = SYSTEM) -> Iterator[Session]:
         """One audited unit of work by ``actor``: committed at the end, rolled back on any error."""
-        with acting_as(actor), transaction(self.sessions) as session:
-            yield session
+        try:
+            with acting_as(actor), transaction(self.sessions) as session:
+                session.connection(execution_options={IMMEDIATE: True})
+                yield session
+        except StaleDataError as err:
+            # Two people saved the same row at once (its row_version moved under this one).
+            raise ConflictError(
+                "someone else changed this record at the same moment; reload and try again"
+            ) from err
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -93,7 +108,8 @@ def connect(url: str) -> Database:
         raise DatabaseError(
             f"{where}: schema revision {revision} is older than {head_revision()} (run `yrdplan init` to migrate)"
         )
-    return Database(url=url, engine=engine, sessions=install_audit(make_session_factory(engine)))
+    sessions = install_data_versions(install_audit(make_session_factory(engine)))
+    return Database(url=url, engine=engine, sessions=sessions)
 
 
 def has_content(session: Session) -> bool:

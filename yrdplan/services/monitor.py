@@ -45,6 +45,7 @@ from yrdplan.domain.indicators import Indicator
 from yrdplan.domain.periods import parse_period
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services.catalogue import stored_indicators
+from yrdplan.services.computed import cached
 from yrdplan.services.geography import hierarchy, period_end, stored_changes
 from yrdplan.services.indicator_data import resolve_standard
 from yrdplan.services.warning_rules import engine_warnings, raise_binding, warning_rules
@@ -573,15 +574,23 @@ def current_results(session: Session, database=None) -> MonitorRunResult:
 
     Pages call this: a run is recomputed only after observations, targets, the crosswalk or task
     links changed. ``database`` (a :class:`~yrdplan.services.database.Database`) lets a read-only
-    page session store the fresh run in its own transaction.
+    page session store the fresh run in its own transaction; with it, the run's decoded rows
+    are also kept in this process until the data change (:mod:`yrdplan.services.computed`), so a
+    page view neither decodes the stored rows nor runs the engine. Treat the rows as read-only.
     """
+    if database is None:
+        return _current_results(session, None)
+    # Shared too: another worker loads the decoded rows instead of decoding them again.
+    return cached(session, ("monitor.current_results",), lambda s: _current_results(s, database))
+
+
+def _current_results(session: Session, database) -> MonitorRunResult:
     fingerprint = repo.data_fingerprint(session)
     run = repo.latest_run(session, fingerprint=fingerprint)
     if run is not None:
-        stored = repo.run_results(session, run.run_id)
         return MonitorRunResult(
             run_id=run.run_id,
-            rows=[dict(r.components) for r in stored],
+            rows=repo.run_components(session, run.run_id),
             options=MonitorOptions(include_trends=True),
             computed_at=run.computed_at,
             simulated=run.simulated,

@@ -19,6 +19,7 @@ from yrdplan.domain.periods import parse_period
 from yrdplan.domain.regions import YRD_CODE
 from yrdplan.errors import NotFoundError
 from yrdplan.services.catalogue import stored_indicators
+from yrdplan.services.computed import shared
 from yrdplan.services.indicator_data import get_indicator, indicator_public
 from yrdplan.services.monitor import MonitorOptions, MonitorRunResult, load_series
 from yrdplan.store.repos import indicators as repo
@@ -367,25 +368,18 @@ def linked_tasks(
     session: Session, code: str, regions: list[str], ancestors: dict | None = None
 ) -> list[dict]:
     """The tasks serving ``code`` in ``regions`` (or in a region above them), with their units."""
-    links = repo.task_links(session, [code]).get(code, [])
-    if not links:
+    # The warnings list asks once per region: one build reads each indicator's tasks once.
+    found, supporting = shared(
+        session, ("monitor.linked_tasks", code), lambda: _tasks_serving(session, code)
+    )
+    if not found:
         return []
     ancestors = ancestors or _ancestors(session)
     wanted = {r: 0 for r in regions}
     for region in regions:
         for level, above in enumerate(ancestors.get(region, []), start=1):
             wanted.setdefault(above, level)
-    found = repo.tasks_with_units(session, links)
-    supporting = defaultdict(list)
-    rows = session.execute(
-        select(TaskSupportingUnit.task_id, Unit.code, Unit.name)
-        .join(Unit, Unit.id == TaskSupportingUnit.unit_id)
-        .where(TaskSupportingUnit.task_id.in_([t.id for t, _ in found]))
-        .order_by(TaskSupportingUnit.task_id, TaskSupportingUnit.position)
-    )
-    for task_id, unit_code, unit_name in rows:
-        supporting[task_id].append({"code": unit_code, "name": unit_name})
-    plans = {p.id: p for p in session.scalars(select(Plan))}
+    plans = shared(session, ("monitor.plans",), lambda: _plan_titles(session))
     out = []
     for task, unit in found:
         if task.region_code not in wanted:
@@ -399,13 +393,37 @@ def linked_tasks(
                 "title": task.title,
                 "region_code": task.region_code,
                 "inherited": wanted[task.region_code] > 0,  # a task of a plan above the region
-                "plan_code": plan.code if plan else None,
-                "plan_title": plan.title if plan else None,
+                "plan_code": plan[0] if plan else None,
+                "plan_title": plan[1] if plan else None,
                 "lead_unit": {"code": unit.code, "name": unit.name} if unit else None,
                 "supporting_units": supporting.get(task.id, []),
             }
         )
     return sorted(out, key=lambda t: (t["inherited"], t["plan_code"] or "", t["id"]))
+
+
+def _tasks_serving(session: Session, code: str) -> tuple[list, dict[int, list[dict]]]:
+    links = repo.task_links(session, [code]).get(code, [])
+    if not links:
+        return [], {}
+    found = repo.tasks_with_units(session, links)
+    supporting = defaultdict(list)
+    rows = session.execute(
+        select(TaskSupportingUnit.task_id, Unit.code, Unit.name)
+        .join(Unit, Unit.id == TaskSupportingUnit.unit_id)
+        .where(TaskSupportingUnit.task_id.in_([t.id for t, _ in found]))
+        .order_by(TaskSupportingUnit.task_id, TaskSupportingUnit.position)
+    )
+    for task_id, unit_code, unit_name in rows:
+        supporting[task_id].append({"code": unit_code, "name": unit_name})
+    return found, supporting
+
+
+def _plan_titles(session: Session) -> dict[int, tuple[str, str]]:
+    return {
+        pid: (code, title)
+        for pid, code, title in session.execute(select(Plan.id, Plan.code, Plan.title))
+    }
 
 
 # -- warnings ---------------------------------------------------------------------------------

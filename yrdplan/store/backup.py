@@ -22,6 +22,7 @@ from sqlalchemy.types import Date, DateTime, LargeBinary
 from yrdplan import __version__
 from yrdplan.errors import ConflictError, InputError
 from yrdplan.store.schema import Base
+from yrdplan.store.versions import bump_versions
 
 FORMAT = "yrdplan-backup"
 FORMAT_VERSION = 1
@@ -29,7 +30,10 @@ Progress = Callable[[str, int, int], None]
 
 
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    # Data versions are bookkeeping of this database's writes and computed results a cache,
+    # not data: a restore starts both anew.
+    skipped = ("data_versions", "computed_results")
+    return [t for t in Base.metadata.sorted_tables if t.name not in skipped]
 
 
 def _encode(value: Any, column_type: Any) -> Any:
@@ -175,6 +179,8 @@ def restore_tables(
         total += _insert(connection, table, rows)
     if connection.dialect.name == "postgresql":
         _reset_sequences(connection, tables)
+    # Whatever a running server computed from the empty database is out of date now.
+    bump_versions(connection, [t.name for t in tables])
     return total
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from yrdplan.errors import DatabaseError
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+#: Execution option of a connection that will write: on SQLite its transaction begins IMMEDIATE.
+IMMEDIATE = "yrdplan_write"
 
 
 def normalise_url(url: str) -> str:
@@ -42,7 +44,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url`` with the per-backend settings yrdplan relies on."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        pool = {}
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A connection to a local file costs little: enough for every request thread (40).
+            pool = {"pool_size": 20, "max_overflow": 20}
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
         _configure_sqlite(engine)
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
@@ -64,7 +70,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A write transaction takes the write lock up front (BEGIN IMMEDIATE): a deferred one
+        # that read first cannot upgrade once another writer committed, and fails at once with
+        # "database is locked" whatever the busy timeout; an immediate one waits its turn.
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

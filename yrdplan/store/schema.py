@@ -861,3 +861,38 @@ class PublicFeedback(Base):
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- fast under load: data versions ---------------------------------------------------------
+
+
+class DataVersion(Base):
+    """One counter per table, bumped in the same transaction as every write to that table.
+
+    Results computed from the data are kept under the versions of the tables they read
+    (:mod:`yrdplan.store.versions`, :mod:`yrdplan.services.computed`), so any worker on any
+    machine can tell whether what it holds is still current with one small query.
+    """
+
+    __tablename__ = "data_versions"
+    __audited__ = False  # bookkeeping of writes that the audit log already records
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # a table name
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ComputedResult(Base):
+    """A result built from the data (a page's data, a roll-up), shared by every worker.
+
+    ``versions`` are the data versions of the tables it was built from; it is valid while they
+    hold (:mod:`yrdplan.services.computed`). A cache: never backed up, rebuilt when missing.
+    """
+
+    __tablename__ = "computed_results"
+    __audited__ = False
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the result's key
+    versions: Mapped[dict] = mapped_column(JSON)
+    value: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed pickle
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

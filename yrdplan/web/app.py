@@ -21,6 +21,7 @@ from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
 from yrdplan.store.schema import InstanceSetting
 from yrdplan.web.deps import LoginRequired, optional_user
+from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
 from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.routes import ROUTERS
@@ -98,8 +99,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         auto_reload=False,
     )
     app.state.secret_key = _session_secret(settings, database)
+    app.state.templates.globals["static_url"] = static_url
     upload_bytes = settings.max_upload_mb * 1024 * 1024
-    # Added last runs first: the body limit sees a request before anything reads it.
+    # Added last runs first: the body limit sees a request before anything reads it; the
+    # security headers go on every answer, the caching layer's 304s included.
+    app.add_middleware(HttpCacheMiddleware)
     app.add_middleware(ResponseHeaders)
     app.add_middleware(
         BodySizeLimit, upload_bytes=upload_bytes, other_bytes=min(upload_bytes, FORM_BODY_BYTES)

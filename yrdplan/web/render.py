@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,7 +35,7 @@ def render(
     ``extra`` holds what only the HTML needs (a rendered map, say), never data of its own.
     """
     if wants_json(request):
-        return JSONResponse(jsonable_encoder(data), status_code=status_code)
+        return json_response(data, status_code)
     lang = language(request)
     context = {
         "request": request,
@@ -52,6 +53,25 @@ def render(
     templates = request.app.state.templates
     html = templates.get_template(template).render(context)
     return HTMLResponse(html, status_code=status_code)
+
+
+def json_response(data: Any, status_code: int = 200) -> Response:
+    """``data`` as JSON, as ``JSONResponse(jsonable_encoder(data))`` would write it, but faster.
+
+    The standard encoder writes plain dicts, lists, strings and numbers in C; only what it does
+    not know (dates, models, sets) goes through FastAPI's encoder, one value at a time.
+    """
+    try:
+        body = json.dumps(
+            data,
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+            default=jsonable_encoder,
+        ).encode()
+    except ValueError:  # NaN or infinity: keep FastAPI's way of failing
+        return JSONResponse(jsonable_encoder(data), status_code=status_code)
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 def _json_url(request: Request) -> str:

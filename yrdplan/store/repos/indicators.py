@@ -35,6 +35,7 @@ from yrdplan.store.schema import (
     Unit,
     utcnow,
 )
+from yrdplan.store.versions import read_versions
 
 # Rows per INSERT statement: well under SQLite's and PostgreSQL's parameter limits.
 _CHUNK = 2000
@@ -466,6 +467,16 @@ def run_results(session: Session, run_id: str) -> list[MonitorResult]:
     )
 
 
+def run_components(session: Session, run_id: str) -> list[dict]:
+    """The stored rows of one run: their components only, no ORM objects to build."""
+    query = (
+        select(MonitorResult.components)
+        .where(MonitorResult.run_id == run_id)
+        .order_by(MonitorResult.id)
+    )
+    return [dict(components) for components in session.scalars(query)]
+
+
 def data_fingerprint(session: Session) -> str:
     """A short summary of the monitor's inputs; it changes whenever any of them does.
 
@@ -492,5 +503,12 @@ def data_fingerprint(session: Session) -> str:
             IndicatorRecord.frequency,
         ).order_by(IndicatorRecord.code)
     ).all()
-    digest = hashlib.sha256(repr([tuple(row) for row in definitions]).encode()).hexdigest()[:16]
+    # A value edited in place changes no count: the tables' data versions catch that too.
+    versions = read_versions(session)
+    inputs = [
+        versions.get(model.__tablename__, 0)
+        for model in (ObservationRecord, TargetRecord, RegionChange, TaskIndicator, IndicatorRecord)
+    ]
+    definitions = [*(tuple(row) for row in definitions), tuple(inputs)]
+    digest = hashlib.sha256(repr(definitions).encode()).hexdigest()[:16]
     return "/".join([*parts, digest])

@@ -93,13 +93,19 @@ def list_regions(
     group: str | None = None,
     as_of: date | None = None,
     include_history: bool = False,
+    parent: str | None = None,
 ) -> list[Region]:
-    """Regions in code order; current ones unless ``as_of`` or ``include_history`` says otherwise."""
+    """Regions in code order; current ones unless ``as_of`` or ``include_history`` says otherwise.
+
+    ``parent`` keeps the regions one level below that code.
+    """
     if level is not None and level not in LEVELS:
         raise InputError(f"level {level!r} is not one of {', '.join(LEVELS)}")
     query = select(RegionRow).order_by(RegionRow.code, RegionRow.valid_from)
     if level:
         query = query.where(RegionRow.level == level)
+    if parent is not None:
+        query = query.where(RegionRow.parent_code == parent)
     if group:
         group_row = find_group(session, group)
         members = select(RegionGroupMember.region_code).where(

@@ -18,6 +18,7 @@ from yrdplan.services import cycles as cycle_service
 from yrdplan.services import delivery_pages
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
+from yrdplan.services.computed import cached, who
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,
@@ -35,7 +36,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def _mine_page(request, session, user, *, status_code=200, form=None, error=None):
-    data = delivery_pages.mine_data(session, user)
+    data = cached(
+        session, ("delivery.mine", who(user)), lambda s: delivery_pages.mine_data(s, user)
+    )
     extra = {
         "flash": _flash_text(request),
         "form": form,
@@ -115,7 +118,9 @@ def report_task_label(session, task_id: RowId) -> str:
 
 @router.get("/tasks/review")
 def review_page(request: Request, session: SessionDep, user: OfficeUser):
-    data = delivery_pages.review_data(session, user)
+    data = cached(
+        session, ("delivery.review", who(user)), lambda s: delivery_pages.review_data(s, user)
+    )
     return render(request, "tasks_review.html", data, user, extra={"flash": _flash_text(request)})
 
 

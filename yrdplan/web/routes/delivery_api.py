@@ -16,6 +16,7 @@ from yrdplan.services import checklists, completion, oversight, task_detail
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
+from yrdplan.services.computed import cached, who
 from yrdplan.services.units import list_units
 from yrdplan.web.deps import (
     MAX_ROW_ID,
@@ -264,8 +265,12 @@ def api_reports(
     state: str | None = None,
 ) -> list[dict]:
     """Progress reports you may see."""
-    return cycle_service.list_reports(
-        session, user, cycle_id=cycle, task_id=task, review_state=state
+    return cached(
+        session,
+        ("delivery.reports", who(user), cycle, task, state),
+        lambda s: cycle_service.list_reports(
+            s, user, cycle_id=cycle, task_id=task, review_state=state
+        ),
     )
 
 
@@ -353,7 +358,9 @@ def api_review(
 @router.get("/review-queue", tags=["delivery"])
 def api_review_queue(session: SessionDep, user: OfficeUser) -> list[dict]:
     """Reports awaiting review, oldest first (office)."""
-    return oversight.review_queue(session, user)
+    return cached(
+        session, ("delivery.review_queue", who(user)), lambda s: oversight.review_queue(s, user)
+    )
 
 
 # --- completion and watch list ----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from yrdplan.services.computed import cached, who
 from yrdplan.services.overview import overview_data
 from yrdplan.web.deps import DatabaseDep, LanguageDep, OptionalUser, SessionDep
 from yrdplan.web.render import render
@@ -19,7 +20,11 @@ def home(
     user: OptionalUser,
     lang: LanguageDep,
 ):
-    data = overview_data(session, user, database, lang)
+    data = dict(
+        cached(
+            session, ("overview", who(user), lang), lambda s: overview_data(s, user, database, lang)
+        )
+    )
     if user:
         data["user"] = {"username": user.username, "role": user.role}
     return render(request, "home.html", data, user)

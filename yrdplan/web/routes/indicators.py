@@ -19,6 +19,7 @@ from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services import indicator_data
 from yrdplan.services.catalogue import stored_indicators
+from yrdplan.services.computed import cached
 from yrdplan.services.indicator_data import ImportFailed
 from yrdplan.services.monitor import (
     MonitorOptions,
@@ -100,8 +101,16 @@ def indicators_page(
     user: OptionalUser,
     region: str | None = None,
 ):
-    result = current_results(session, database)
-    data = indicators_view_data(result, stored_indicators(session), region=region or None)
+    region = region or None
+    data = dict(
+        cached(
+            session,
+            ("indicators.view", region),
+            lambda s: indicators_view_data(
+                current_results(s, database), stored_indicators(s), region=region
+            ),
+        )
+    )
     data["can_import"] = _can_import(user)
     return render(request, "indicators.html", data, user, extra={"status_zh": STATUS_ZH})
 
@@ -167,13 +176,21 @@ def indicator_page(
     user: OptionalUser,
     regions: str | None = None,
 ):
-    result = current_results(session, database)
     chosen = [c.strip() for c in (regions or "").replace("，", ",").split(",") if c.strip()] or None
-    data = indicator_view_data(session, result, code, chosen)
+    key = ("indicators.one", code, tuple(chosen) if chosen else None)
+
+    def build(s):
+        return indicator_view_data(s, current_results(s, database), code, chosen)
+
+    data = dict(cached(session, key, build))
     data["can_edit"] = _can_import(user)
     extra = {"status_zh": STATUS_ZH}
     if not wants_json(request):
-        extra["map_svg"] = status_map_svg(session, data["map"], data["indicator"]["code"])
+        extra["map_svg"] = cached(
+            session,
+            ("indicators.map", *key[1:]),
+            lambda s: status_map_svg(s, cached(s, key, build)["map"], code),
+        )
     return render(request, "indicator.html", data, user, extra=extra)
 
 

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
 from yrdplan.reports.maps import MapArea, render_svg_map
+from yrdplan.services.computed import cached
 from yrdplan.services.monitor import current_results
 from yrdplan.services.monitor_views import region_indicators_data
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
-from yrdplan.web.render import render
+from yrdplan.web.render import render, wants_json
 
 router = APIRouter()
 
@@ -70,21 +71,29 @@ def city_map_svg(session: Session) -> str:
     return render_svg_map(areas, width=640, title="长三角41城")
 
 
+def region_view_data(session: Session, database, code: str) -> dict:
+    region = region_repo.get_region(session, code)
+    children = [r.to_public() for r in region_repo.list_regions(session, parent=code)]
+    data = {"region": region.to_public() | {"area_km2": region.area_km2}, "children": children}
+    # indicator monitoring: every indicator of the region with its status
+    data["indicators"] = region_indicators_data(current_results(session, database), code)
+    return data
+
+
 @router.get("/regions", include_in_schema=False)
 def regions_page(request: Request, session: SessionDep, user: OptionalUser):
-    data = regions_view_data(session)
-    return render(request, "regions.html", data, user, extra={"map_svg": city_map_svg(session)})
+    data = cached(session, ("regions.view",), regions_view_data)
+    extra = {}
+    if not wants_json(request):
+        extra["map_svg"] = cached(session, ("regions.city_map_svg",), city_map_svg)
+    return render(request, "regions.html", data, user, extra=extra)
 
 
 @router.get("/regions/{code}", include_in_schema=False)
 def region_page(
     code: str, request: Request, session: SessionDep, database: DatabaseDep, user: OptionalUser
 ):
-    region = region_repo.get_region(session, code)
-    children = [r.to_public() for r in region_repo.list_regions(session) if r.parent_code == code]
-    data = {"region": region.to_public() | {"area_km2": region.area_km2}, "children": children}
-    # indicator monitoring: every indicator of the region with its status
-    data["indicators"] = region_indicators_data(current_results(session, database), code)
+    data = cached(session, ("regions.region", code), lambda s: region_view_data(s, database, code))
     return render(request, "region.html", data, user)
 
 

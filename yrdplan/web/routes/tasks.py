@@ -17,6 +17,7 @@ from yrdplan.ingest.checklist_xlsx import parse_deadline
 from yrdplan.services import checklists, delivery_pages, task_detail
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
+from yrdplan.services.computed import cached
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,
@@ -173,7 +174,12 @@ def completion_page(
     request: Request, session: SessionDep, user: OptionalUser, plan: str | None = None
 ):
     # Public: completion rates are aggregates, the number the plans' evaluations publish.
-    data = delivery_pages.completion_data(session, plan or None, lang=_lang(request))
+    plan, lang = plan or None, _lang(request)
+    data = cached(
+        session,
+        ("delivery.completion", plan, lang),
+        lambda s: delivery_pages.completion_data(s, plan, lang=lang),
+    )
     return render(request, "tasks_completion.html", data, user)
 
 

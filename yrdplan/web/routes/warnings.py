@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from yrdplan.errors import InputError
+from yrdplan.services.computed import cached
 from yrdplan.services.monitor import current_results
 from yrdplan.services.monitor_views import LEVELS, warnings_view_data
 from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
@@ -39,15 +40,7 @@ def warnings_page(
     basis: str = "target",
 ):
     levels = _checked(level, basis)
-    result = current_results(session, database)
-    data = warnings_view_data(
-        session,
-        result,
-        levels=levels,
-        region=region or None,
-        indicator=indicator or None,
-        basis=basis,
-    )
+    data = _warnings(session, database, levels, region or None, indicator or None, basis)
     return render(
         request, "warnings.html", data, user, extra={"status_zh": STATUS_ZH, "bases": BASES}
     )
@@ -70,7 +63,15 @@ def api_warnings(
 ) -> dict:
     """Warnings with the tasks serving each indicator and their lead and supporting units."""
     levels = _checked(level, basis)
-    result = current_results(session, database)
-    return warnings_view_data(
-        session, result, levels=levels, region=region, indicator=indicator, basis=basis
-    )
+    return _warnings(session, database, levels, region, indicator, basis)
+
+
+def _warnings(session, database, levels, region, indicator, basis) -> dict:
+    def build(s):
+        result = current_results(s, database)
+        return warnings_view_data(
+            s, result, levels=levels, region=region, indicator=indicator, basis=basis
+        )
+
+    key = ("warnings", tuple(levels) if levels else None, region, indicator, basis)
+    return cached(session, key, build)

@@ -1,0 +1,271 @@
+"""Computed results kept ready: built once per change of the data they were built from.
+
+A page that shows something costly to build (the rows of a monitoring run, a completion roll-up,
+the region map) asks for it through :func:`cached`::
+
+    data = cached(session, ("completion", plan, lang), lambda s: completion_data(s, plan, lang))
+
+The first call builds it in a session of its own on the same connection (so on the same
+snapshot) while :func:`yrdplan.store.versions.tracking_reads` notes every table the build reads.
+The result is kept in this process with those tables' versions, read *before* the build. Later
+calls read the versions again (one small query, or the request's own from
+:mod:`yrdplan.web.http_cache`) and return the kept result while none of those
+tables changed; otherwise they take what another worker stored in ``computed_results`` under
+the same versions, or build it again and store it there. Every write bumps the versions of what it wrote in
+its own transaction (:mod:`yrdplan.store.versions`), so the result is never older than the data:
+any number of worker processes on any number of machines behind one database each keep their own
+copy and all answer the same.
+
+Rules for a ``build`` function: it reads the database only through the session it is given,
+returns plain data (dicts, lists, dataclasses; no ORM rows), depends on nothing else but its key (and today's date, which is part of every key: task statuses
+depend on it), and its result is treated as read-only by every caller (copy before changing).
+Dependencies are discovered, not declared, so a page that starts reading another table is kept
+correct without anyone remembering to say so. Builds nest: a kept result used inside another
+build makes the outer one depend on its tables too.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import pickle
+import secrets
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from yrdplan import __version__
+from yrdplan.domain.people import UserInfo
+from yrdplan.store.engine import IMMEDIATE
+from yrdplan.store.schema import ComputedResult, utcnow
+from yrdplan.store.versions import current_versions, note_reads, tracking_reads
+
+logger = logging.getLogger(__name__)
+_pending: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "yrdplan_pending_shares", default=None
+)
+T = TypeVar("T")
+_BUILD = "yrdplan_build_memo"  # session.info key: marks a build's session and holds its memo
+#: Results kept per database and process; the least recently used go first.
+MAX_ENTRIES = 512
+
+
+@dataclass(frozen=True)
+class _Entry:
+    versions: tuple[tuple[str, int], ...]  # the tables read, with their versions
+    value: object
+
+    def valid(self, current: dict[str, int]) -> bool:
+        return all(current.get(name, 0) == version for name, version in self.versions)
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self.lock = threading.Lock()
+        self.building: dict[Hashable, threading.Lock] = {}
+        self.builds = 0  # how many times something was built (tests and benchmarks read it)
+
+    def get(self, key: Hashable) -> _Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, entry: _Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def build_lock(self, key: Hashable) -> threading.Lock:
+        with self.lock:
+            return self.building.setdefault(key, threading.Lock())
+
+
+_stores: WeakKeyDictionary[Engine, _Store] = WeakKeyDictionary()
+_stores_lock = threading.Lock()
+
+
+def _store_for(session: Session) -> _Store:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    with _stores_lock:
+        store = _stores.get(engine)
+        if store is None:
+            store = _stores[engine] = _Store()
+        return store
+
+
+def cached(session: Session, key: tuple, build: Callable[[Session], T], *, share: bool = True) -> T:
+    """``build(session)``'s result for ``key``, built again only when its data changed.
+
+    ``key`` names the result and holds every argument ``build`` depends on (hashable values);
+    the caller's user belongs in it when the result depends on who asks. With ``share`` the
+    result is also stored in the database (``computed_results``) for the other workers; turn it
+    off for results that are stored elsewhere already or too big to copy.
+    """
+    store = _store_for(session)
+    full_key = (*key, date.today())
+    current = current_versions(session)
+    entry = store.get(full_key)
+    if entry is None or not entry.valid(current):
+        with store.build_lock(full_key):
+            # Another thread may have built it while this one waited.
+            entry = store.get(full_key)
+            if entry is None or not entry.valid(current):
+                entry = _load_shared(session, full_key, current) if share else None
+                if entry is None:
+                    entry = _build(session, build, current)
+                    store.builds += 1
+                    if share:
+                        _save_shared(session, full_key, entry)
+                store.put(full_key, entry)
+    note_reads(name for name, _ in entry.versions)
+    return entry.value  # type: ignore[return-value]
+
+
+def _shared_key(full_key: tuple) -> str:
+    return hashlib.sha256(f"{code_digest()}{full_key!r}".encode()).hexdigest()
+
+
+def _load_shared(session: Session, full_key: tuple, current: dict[str, int]) -> _Entry | None:
+    """What another worker built for ``full_key``, if it is still valid."""
+    row = session.execute(
+        select(ComputedResult.versions, ComputedResult.value).where(
+            ComputedResult.key == _shared_key(full_key)
+        )
+    ).first()
+    if row is None:
+        return None
+    entry = _Entry(tuple(sorted(row.versions.items())), None)
+    if not entry.valid(current):
+        return None
+    return _Entry(entry.versions, pickle.loads(zlib.decompress(row.value)))
+
+
+@contextmanager
+def deferring_shares() -> Iterator[list]:
+    """Inside the block, results to share are collected instead of written: the caller writes
+    them with :func:`save_shares` once its own connection is back in the pool (a request that
+    waited for a second connection while holding one could wait for ever when all do)."""
+    pending: list = []
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+
+
+def save_shares(pending: list) -> None:
+    for engine, full_key, entry in pending:
+        _write_shared(engine, full_key, entry)
+
+
+def _save_shared(session: Session, full_key: tuple, entry: _Entry) -> None:
+    """Offer ``entry`` to the other workers: now, or when the enclosing request is done."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((engine, full_key, entry))
+    else:
+        _write_shared(engine, full_key, entry)
+
+
+def _write_shared(engine: Engine, full_key: tuple, entry: _Entry) -> None:
+    values = {
+        "key": _shared_key(full_key),
+        "versions": dict(entry.versions),
+        "value": zlib.compress(pickle.dumps(entry.value, pickle.HIGHEST_PROTOCOL), 1),
+        "built_at": utcnow(),
+    }
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(ComputedResult).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ComputedResult.key],
+        set_={k: v for k, v in values.items() if k != "key"},
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(**{IMMEDIATE: True})
+            with connection.begin():
+                connection.execute(statement)
+                if secrets.randbelow(100) == 0:  # now and then, forget what no key asks again
+                    old = utcnow() - timedelta(days=2)
+                    connection.execute(delete(ComputedResult).where(ComputedResult.built_at < old))
+    except SQLAlchemyError as err:  # sharing is an optimisation: the answer stands without it
+        logger.warning("could not share a computed result: %s", err)
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the code and templates: results built by other code are not reused."""
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(str(resources.files("yrdplan")))
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".html", ".css", ".toml") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _build(session: Session, build: Callable[[Session], T], current: dict[str, int]) -> _Entry:
+    # A session of its own on the caller's connection: the same snapshot, but an empty identity
+    # map, so that every row the build uses is read (and so noted) inside the block.
+    with tracking_reads() as tables, Session(bind=session.connection()) as own:
+        own.info[_BUILD] = {}
+        value = build(own)
+    return _Entry(tuple(sorted((name, current.get(name, 0)) for name in tables)), value)
+
+
+def shared(session: Session, key: tuple, make: Callable[[], T]) -> T:
+    """``make()`` once per build: parts of one build that need the same thing share it.
+
+    Inside a :func:`cached` build (a read-only session of its own, gone when the build ends) the
+    first call's result is reused by later calls with the same ``key``; anywhere else (a write
+    session, which may change what ``make`` reads) ``make()`` runs every time.
+    """
+    memo = session.info.get(_BUILD)
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def who(user: UserInfo | None) -> tuple | None:
+    """The part of a key that says who asks: what decides what a user may see."""
+    if user is None:
+        return None
+    return (user.id, user.role, user.unit_id, tuple(user.region_codes))
+
+
+def build_count(session: Session) -> int:
+    """How many results this process built for the session's database (for tests)."""
+    return _store_for(session).builds
+
+
+def forget_all() -> None:
+    """Drop every kept result of this process (tests; never needed for correctness)."""
+    with _stores_lock:
+        _stores.clear()
