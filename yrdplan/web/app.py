@@ -17,7 +17,7 @@ from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionD
 from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
 from yrdplan.store.schema import InstanceSetting
-from yrdplan.web.deps import LoginRequired, optional_user
+from yrdplan.web.deps import LoginRequired, PasswordChangeRequired, optional_user
 from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.routes import ROUTERS
@@ -122,6 +122,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         is_api = request.url.path.startswith("/api/")
         if isinstance(err, LoginRequired) and not is_api and not wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if isinstance(err, PasswordChangeRequired) and not is_api and not wants_json(request):
+            return RedirectResponse("/account", status_code=303)
         if is_api or wants_json(request):
             return JSONResponse(jsonable_encoder({"error": str(err)}), status_code=status)
         user = None

@@ -8,6 +8,7 @@ from yrdplan.web.routes import (
     delivery_api,
     home,
     indicators,
+    office,
     plans,
     regions,
     tasks,
@@ -26,3 +27,5 @@ ROUTERS = [
 ]
 # delivery tracking; cycles before tasks, so /tasks/mine is not read as /tasks/{task_id}
 ROUTERS += [cycles.router, tasks.router, delivery_api.router]
+# running the office from the browser (issue 11)
+ROUTERS += [office.router]

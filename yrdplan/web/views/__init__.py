@@ -1,0 +1,1 @@
+"""Page data: one function per page returns a language-free ``…Public`` model."""
