@@ -67,6 +67,10 @@ def path_values(database) -> dict[str, str]:
             "node_id": str(node),
             "link_id": "1",
             "username": "nj_fgw",  # a user none of the walkers is
+            "kind": "observations",
+            "fmt": "csv",
+            "pending_id": "0" * 32,  # no such upload: hidden from everyone allowed to import
+            "token_id": "1",
         }
 
 
@@ -76,7 +80,9 @@ def fill(path: str, values: dict[str, str]) -> str:
         if name == "code":
             if path.startswith("/lang"):
                 return "en"
-            return "RD_INTENSITY" if "indicators" in path else "320100"
+            if path.startswith("/units"):
+                return "nj-kjj"
+            return "RD_INTENSITY" if "indicators" in path or "catalogue" in path else "320100"
         return values[name]
 
     return PARAM.sub(value, path)

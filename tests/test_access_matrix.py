@@ -98,6 +98,38 @@ GET    /tasks/{task_id}                                 L R R R R R
 POST   /tasks/{task_id}                                 L F F F R R
 POST   /tasks/{task_id}/subtasks                        L F F F R R
 GET    /warnings                                        R R R R R R
+GET    /account                                         L R R R R R
+POST   /account/language                                L R R R R R
+POST   /account/password                                L R R R R R
+POST   /account/tokens                                  L R R R R R
+GET    /catalogue                                       L R R R R R
+POST   /catalogue                                       L F F F R R
+POST   /catalogue/{code}                                L F F F R R
+POST   /catalogue/{code}/retire                         L F F F R R
+GET    /imports                                         L F F R R R
+POST   /imports                                         L F F R R R
+GET    /imports/templates/{kind}.{fmt}                  L R R R R R
+GET    /imports/{pending_id}                            L F F H H H
+POST   /imports/{pending_id}/cancel                     L F F H H H
+POST   /imports/{pending_id}/confirm                    L F F H H H
+GET    /office                                          L R R R R R
+GET    /settings                                        L F F F R R
+POST   /settings                                        L F F F R R
+GET    /targets                                         L R R R R R
+POST   /targets                                         L F F F R R
+GET    /units                                           L F F F R R
+POST   /units                                           L F F F R R
+POST   /units/merge                                     L F F F R R
+POST   /units/registry                                  L F F F R R
+POST   /units/{code}                                    L F F F R R
+GET    /users                                           L F F F F R
+POST   /users                                           L F F F F R
+GET    /users/{username}                                L F F F F R
+POST   /users/{username}                                L F F F F R
+POST   /users/{username}/active                         L F F F F R
+POST   /users/{username}/reset                          L F F F F R
+POST   /users/{username}/tokens                         L F F F F R
+POST   /users/{username}/tokens/{token_id}/revoke       L F F F F H
 """
 LETTERS = {"reach": "R", "login": "L", "forbidden": "F", "hidden": "H"}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -222,11 +223,16 @@ def save_indicator(session: Session, user: UserInfo, form: IndicatorForm, *, new
     return indicator_row(row)
 
 
-def retire_indicator(session: Session, user: UserInfo, code: str, retired: bool = True) -> dict:
+def retire_indicator(
+    session: Session, user: UserInfo, code: str, retired: bool | Callable[[], bool]
+) -> dict:
     """Retire (or bring back) an indicator; its observations and targets stay.
 
-    A code that an unretired formula still names cannot be retired."""
+    ``retired`` may be a function that reads it from a form, so that its errors come after the
+    caller's rights are checked. A code that an unretired formula still names cannot be retired.
+    """
     _require_catalogue_editor(user)
+    retired = retired() if callable(retired) else retired
     row = session.scalar(select(IndicatorRecord).where(IndicatorRecord.code == code))
     if row is None:
         raise NotFoundError(f"unknown indicator {code!r}")

@@ -83,13 +83,21 @@ TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-def _require_importer(user: UserInfo | None, kind: str) -> UserInfo:
+def import_kinds(user: UserInfo) -> list[str]:
+    """The kinds of import the caller may make: stewards load observations (of their regions)."""
     user = require_caller(user)
-    if kind == "observations":
-        if not (user.can_manage or user.role == "data_steward"):
-            raise PermissionDenied("only the office, an admin or a data steward may load data")
-        return user
-    return require_manager(user, f"import {kind}")
+    if user.can_manage:
+        return list(IMPORT_KINDS)
+    return ["observations"] if user.role == "data_steward" else []
+
+
+def _require_importer(user: UserInfo | None, kind: str | None = None) -> UserInfo:
+    allowed = import_kinds(user)
+    if not allowed:
+        raise PermissionDenied("only the office, an admin or a data steward may import")
+    if kind in IMPORT_KINDS and kind not in allowed:
+        require_manager(user, f"import {kind}")
+    return user
 
 
 def _runner(
@@ -113,9 +121,9 @@ def stage_import(
     session: Session, user: UserInfo, kind: str, filename: str, content: bytes, options: dict
 ) -> str:
     """Keep an upload for preview; its id. ``FieldError`` for a kind or file type not accepted."""
+    _require_importer(user, kind)
     if kind not in IMPORT_KINDS:
         raise FieldError("kind", f"one of {', '.join(IMPORT_KINDS)}")
-    _require_importer(user, kind)
     name = Path(filename or "").name
     if Path(name).suffix.lower() not in IMPORT_KINDS[kind]:
         raise FieldError(
@@ -147,6 +155,7 @@ def _pending(session: Session, user: UserInfo, pending_id: str) -> PendingImport
 
 
 def _run(database: Database, user: UserInfo, pending_id: str, *, commit: bool) -> dict:
+    _require_importer(user)
     with database.read() as session:
         row = _pending(session, user, pending_id)
         kind, name, content, options = row.kind, row.filename, row.content, dict(row.options)
@@ -189,13 +198,13 @@ def confirm_import(database: Database, user: UserInfo, pending_id: str) -> dict:
 
 def cancel_import(session: Session, user: UserInfo, pending_id: str) -> None:
     """Forget an upload without importing anything."""
-    require_caller(user)
+    _require_importer(user)
     session.delete(_pending(session, user, pending_id))
 
 
 def pending_imports(session: Session, user: UserInfo) -> list[dict]:
     """The caller's uploads waiting for confirm or cancel."""
-    require_caller(user)
+    _require_importer(user)
     rows = session.scalars(
         select(PendingImport)
         .where(PendingImport.user_id == user.id)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
-from yrdplan.errors import FieldError, InputError, NotFoundError
+from yrdplan.errors import FieldError, InputError
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_manager
 from yrdplan.store.schema import AuditEntry
@@ -52,7 +52,7 @@ def change_setting(session: Session, user: UserInfo, key: str, text: str) -> dic
     """Set one setting from the form's text; ``FieldError`` naming the key when refused."""
     require_manager(user, "change the settings")
     if key not in _SETTINGS:
-        raise NotFoundError(f"unknown setting {key!r}")
+        raise FieldError("key", f"unknown setting {key!r}: one of {', '.join(_SETTINGS)}")
     _, writer, _ = _SETTINGS[key]
     try:
         value = float(text.strip().replace(",", "."))

@@ -177,7 +177,10 @@ def set_plan_units(session: Session, user: UserInfo, plan_ref: str, unit_codes: 
 
     A unit that leads or supports one of the plan's tasks cannot leave its registry."""
     require_manager(user, "manage plan registries")
-    plan = plan_repo.find_plan(session, plan_ref)
+    try:
+        plan = plan_repo.find_plan(session, plan_ref)
+    except NotFoundError as err:
+        raise FieldError("plan", str(err)) from err
     wanted = {}
     for code in unit_codes:
         try:

@@ -8,6 +8,7 @@ Every change goes through the audited session, so the audit page shows who did w
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -162,9 +163,14 @@ def update_user(session: Session, user: UserInfo, username: str, form: UserForm)
     return user_public(session, row)
 
 
-def set_user_active(session: Session, user: UserInfo, username: str, active: bool) -> dict:
-    """Enable or disable a user (admin); the last active admin cannot be disabled."""
+def set_user_active(
+    session: Session, user: UserInfo, username: str, active: bool | Callable[[], bool]
+) -> dict:
+    """Enable or disable a user (admin); the last active admin cannot be disabled.
+
+    ``active`` may be a function that reads it from a form (checked after the caller)."""
     _require_admin(user, "enable or disable users")
+    active = active() if callable(active) else active
     accounts.set_active(session, user, username, active)
     return user_public(session, user_repo.find_user(session, username))
 

@@ -191,15 +191,15 @@ async def _user_action(request, database, user, username, action) -> Response:
 
 @router.post("/users/{username}", include_in_schema=False, dependencies=CSRF)
 async def edit_user(username: str, request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _user_action(
-        request,
-        database,
-        user,
-        username,
-        lambda s, f: user_admin.update_user(
-            s, user, username, _user_form(f | {"username": username})
-        ),
-    )
+    def act(session, fields):
+        # A field left out keeps its value, so an API call may change one thing.
+        current = user_admin.get_user(session, user, username)
+        merged = {k: current[k] for k in ("display_name", "role", "unit_code", "region_codes")}
+        merged["unit_code"] = merged["unit_code"] or ""
+        form = _user_form(merged | fields | {"username": username})
+        return user_admin.update_user(session, user, username, form)
+
+    return await _user_action(request, database, user, username, act)
 
 
 @router.post("/users/{username}/active", include_in_schema=False, dependencies=CSRF)
@@ -207,7 +207,7 @@ async def set_active(username: str, request: Request, database: DatabaseDep, use
     def act(session, fields):
         try:
             return user_admin.set_user_active(
-                session, user, username, fields.get("active") in ("1", True, "true")
+                session, user, username, lambda: _flag(fields, "active")
             )
         except FieldError:
             raise
@@ -258,6 +258,13 @@ async def revoke_token(
     return _answer(
         request, user, "", None, as_json, fields={}, done={"revoked": token_id}, redirect=back
     )
+
+
+def _flag(fields: dict, name: str) -> bool:
+    value = str(fields.get(name))
+    if value not in ("0", "1", "True", "False", "true", "false"):
+        raise FieldError(name, "say 1 (yes) or 0 (no)")
+    return value in ("1", "True", "true")
 
 
 # -- my account (everyone) --------------------------------------------------------------------
@@ -526,9 +533,7 @@ async def retire_indicator(code: str, request: Request, database: DatabaseDep, u
         request,
         database,
         user,
-        lambda s, f: catalogue_admin.retire_indicator(
-            s, user, code, f.get("retired", "1") in ("1", True, "true")
-        ),
+        lambda s, f: catalogue_admin.retire_indicator(s, user, code, lambda: _flag(f, "retired")),
     )
 
 
@@ -744,5 +749,5 @@ def office_hub(request: Request, user: CurrentUser):
     if user.role == "admin":
         links.insert(0, "/users")
     if not user.can_manage:
-        links = []
+        links = ["/imports"] if user.role == "data_steward" else []
     return render(request, "office_hub.html", {"links": links}, user)

@@ -216,7 +216,7 @@ def targets_view(
 
 def imports_view(session: Session, user: UserInfo, **state: Any) -> ImportsPublic:
     return ImportsPublic(
-        kinds={k: list(v) for k, v in import_preview.IMPORT_KINDS.items()},
+        kinds={k: list(import_preview.IMPORT_KINDS[k]) for k in import_preview.import_kinds(user)},
         pending=import_preview.pending_imports(session, user),
         **state,
     )

@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("pending_imports", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_pending_imports_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_pending_imports_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:
