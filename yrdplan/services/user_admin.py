@@ -199,10 +199,11 @@ def set_language(session: Session, user: UserInfo, language: str) -> None:
 
 
 def _owner(session: Session, user: UserInfo, username: str) -> User:
+    require_caller(user)
     row = user_repo.find_user(session, username)
     if row is None:
         raise NotFoundError(f"unknown user {username!r}")
-    if require_caller(user).role != "admin" and user.id != row.id:
+    if user.role != "admin" and user.id != row.id:
         raise PermissionDenied(f"only an admin (or {username} themself) may manage these tokens")
     return row
 
