@@ -291,3 +291,41 @@ def test_office_day_indicator_target_import_with_preview_and_settings(client, da
     }
     (setting,) = client.get("/api/audit?entity=instance_settings").json()["entries"]
     assert (setting["username"], setting["new"]) == ("office", {"value": "7.5"})
+
+
+def test_checklist_and_crosswalk_imports_preview_like_the_cli(client, database):
+    login(client, "office")
+    exported = client.get("/tasks/plan/nj-implementation-2020/checklist.xlsx").content
+    staged = client.post(
+        "/imports",
+        data={"csrf_token": csrf_of(client), "kind": "checklists"},
+        files={"file": ("nj.xlsx", exported)},
+    )
+    report = client.get(f"{staged.url.path}?format=json").json()["report"]
+    # The plan's own export, read back, changes nothing.
+    assert (
+        report["added"] == 0
+        and report["revised"] == 0
+        and report["unchanged"] == report["read"] > 0
+    )
+    crosswalk = "from_code,to_code,weight,effective_date,note\n330104,999999,1,2021-04-09,x\n"
+    staged = client.post(
+        "/imports",
+        data={"csrf_token": csrf_of(client), "kind": "crosswalk"},
+        files={"file": ("cw.csv", crosswalk.encode())},
+    )
+    preview = client.get(f"{staged.url.path}?format=json").json()
+    assert preview["report"] is None and {
+        (p.get("row"), p.get("column")) for p in preview["problems"]
+    } == {(2, "to_code")}
+    steward = client.post("/logout", data={"csrf_token": csrf_of(client)})
+    assert steward.status_code in (303, 200)
+    login(client, "steward_nj")
+    kinds = client.get("/imports?format=json").json()["kinds"]
+    assert list(kinds) == ["observations"]
+    refused = client.post(
+        "/imports",
+        data={"csrf_token": csrf_of(client), "kind": "targets"},
+        files={"file": ("t.csv", b"x")},
+    )
+    assert refused.status_code == 403

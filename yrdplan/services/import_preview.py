@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
-from yrdplan.errors import FieldError, NotFoundError, PermissionDenied
-from yrdplan.services import indicator_data
+from yrdplan.domain.problems import Problem
+from yrdplan.errors import FieldError, InputError, NotFoundError, PermissionDenied
+from yrdplan.services import checklists, geography, indicator_data
 from yrdplan.services.callers import actor_of, require_caller, require_manager
 from yrdplan.services.database import Database
 from yrdplan.services.indicator_data import ImportFailed, ImportReport
@@ -32,6 +33,8 @@ IMPORT_KINDS: dict[str, tuple[str, ...]] = {
     "observations": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
     "targets": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
     "indicators": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
+    "checklists": (".xlsx",),
+    "crosswalk": (".csv",),
 }
 
 #: A template's header row and example row for each kind (the exchange formats in README).
@@ -100,9 +103,30 @@ def _require_importer(user: UserInfo | None, kind: str | None = None) -> UserInf
     return user
 
 
+def _checklist_report(result: checklists.ImportResult, name: str) -> ImportReport:
+    created, changed = len(result.created), result.tasks_changed
+    unchanged = max(result.rows - created - changed, 0)
+    return ImportReport(
+        name, "checklists", result.rows, created, changed, unchanged, 0, result.warnings
+    )
+
+
 def _runner(
     kind: str, path: Path, options: dict, user: UserInfo
 ) -> Callable[[Session], ImportReport]:
+    if kind == "checklists":
+        return lambda s: _checklist_report(
+            checklists.import_checklist(s, path, plan_ref=options.get("plan") or None, user=user),
+            path.name,
+        )
+    if kind == "crosswalk":
+
+        def crosswalk(session: Session) -> ImportReport:
+            require_manager(user, "load a boundary crosswalk")
+            count = geography.import_crosswalk(session, path)
+            return ImportReport(path.name, "crosswalk", count, count)
+
+        return crosswalk
     if kind == "observations":
         return lambda s: indicator_data.import_observations(
             s,
@@ -176,8 +200,11 @@ def _run(database: Database, user: UserInfo, pending_id: str, *, commit: bool) -
                         report = work(session)
                     finally:
                         session.rollback()  # a preview writes nothing, ever
-        except ImportFailed as err:
+        except (ImportFailed, checklists.ChecklistRejected) as err:
             result["problems"] = [p.to_dict() for p in err.problems]
+            return result
+        except InputError as err:  # a file the reader cannot open, a plan that does not match
+            result["problems"] = [Problem("unreadable", str(err), file=name).to_dict()]
             return result
     result["report"] = report.to_dict()
     result["problems"] = result["report"].pop("problems")
@@ -217,6 +244,10 @@ def pending_imports(session: Session, user: UserInfo) -> list[dict]:
 
 def template_file(kind: str, fmt: str) -> tuple[str, bytes]:
     """A template for ``kind`` as ``csv`` or ``xlsx``: a header row and one example row."""
+    if kind == "checklists":
+        raise NotFoundError(
+            "a checklist's template is its plan's export: /tasks/plan/<plan>/checklist.xlsx"
+        )
     if kind not in TEMPLATES:
         raise NotFoundError(f"no template for {kind!r}")
     header, example = TEMPLATES[kind]

@@ -657,6 +657,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "o.opt.weighted_mean": ("加权平均", "weighted mean"),
     "o.opt.recompute": ("由分项重新计算", "recompute"),
     "o.opt.none": ("不汇总", "none"),
+    "o.kind.checklists": ("责任清单", "Checklists"),
+    "o.kind.crosswalk": ("区划调整对照表", "Boundary crosswalk"),
+    "o.opt.checklists": ("责任清单", "Checklists"),
+    "o.opt.crosswalk": ("区划调整对照表", "Boundary crosswalk"),
+    "o.checklist_template": (
+        "从任务看板导出该规划的清单（.xlsx）作为模板",
+        "export the plan's checklist (.xlsx) from its task board",
+    ),
+    "o.checklist_plan": ("规划代码（责任清单，可选）", "Plan code (checklists, optional)"),
     "o.hub": ("办公室管理", "Office administration"),
 }
 

@@ -616,6 +616,7 @@ async def upload_import(request: Request, database: DatabaseDep, user: CurrentUs
         "kind": kind,
         "source": str(form.get("source") or ""),
         "vintage": str(form.get("vintage") or ""),
+        "plan": str(form.get("plan") or ""),
     }
     try:
         if upload is None or isinstance(upload, str):
