@@ -329,3 +329,24 @@ def test_checklist_and_crosswalk_imports_preview_like_the_cli(client, database):
         files={"file": ("t.csv", b"x")},
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_every_template_previews_without_errors(client, database, fmt):
+    login(client, "office")
+    imports = client.get("/imports?format=json").json()["kinds"]
+    for kind in [k for k in imports if k != "checklists"]:
+        if f".{fmt}" not in imports[kind]:
+            assert client.get(f"/imports/templates/{kind}.{fmt}").status_code == 404
+            continue
+        template = client.get(f"/imports/templates/{kind}.{fmt}")
+        assert template.status_code == 200
+        staged = client.post(
+            "/imports",
+            data={"csrf_token": csrf_of(client), "kind": kind},
+            files={"file": (f"{kind}.{fmt}", template.content)},
+        )
+        preview = client.get(f"{staged.url.path}?format=json").json()
+        errors = [p for p in preview["problems"] if p["severity"] == "error"]
+        assert preview["report"] is not None and errors == [], (kind, errors)
+        assert preview["report"]["read"] == 1

@@ -37,52 +37,48 @@ IMPORT_KINDS: dict[str, tuple[str, ...]] = {
     "crosswalk": (".csv",),
 }
 
-#: A template's header row and example row for each kind (the exchange formats in README).
-TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
-    "observations": (
-        ["region_code", "indicator_code", "period", "value", "source", "note"],
-        ["320100", "RD_INTENSITY", "2025-01", "3.71", "南京市统计局月报", ""],
-    ),
-    "targets": (
-        [
-            "region_code",
-            "indicator_code",
-            "year",
-            "comparator",
-            "value",
-            "value_high",
-            "base_year",
-            "base_value",
-            "relative_change",
-            "standard",
-            "note",
-        ],
-        ["320100", "RD_INTENSITY", "2025", ">=", "3.8", "", "", "", "", "", "规划纲要第三章"],
-    ),
-    "indicators": (
-        [
-            "code",
-            "name",
-            "unit",
-            "direction",
-            "name_en",
-            "kind",
-            "aggregation",
-            "formula",
-            "frequency",
-        ],
-        [
-            "RD_PER_GDP",
-            "研发经费占比（示例）",
-            "%",
-            "正向",
-            "R&D share",
-            "预期性",
-            "重新计算",
-            "RD_SPEND / GDP * 100",
-            "年",
-        ],
-    ),
+#: Each template's example row, column by column (the exchange formats in README; the header
+#: row is the column names, which every reader accepts).
+TEMPLATES: dict[str, dict[str, str]] = {
+    "observations": {
+        "region_code": "320100",
+        "indicator_code": "RD_INTENSITY",
+        "period": "2024",
+        "value": "3.71",
+        "source": "南京统计年鉴2025",
+        "note": "",
+    },
+    "targets": {
+        "region_code": "320100",
+        "indicator_code": "RD_INTENSITY",
+        "year": "2025",
+        "comparator": ">=",
+        "value": "3.8",
+        "value_high": "",
+        "base_year": "",
+        "base_value": "",
+        "relative_change": "",
+        "standard": "",
+        "note": "规划纲要第三章",
+    },
+    "indicators": {
+        "code": "RD_PER_GDP",
+        "name": "研发经费占比（示例）",
+        "unit": "%",
+        "direction": "正向",
+        "name_en": "R&D share",
+        "kind": "预期性",
+        "aggregation": "重新计算",
+        "formula": "RD_EXPENDITURE / GDP * 100",
+        "frequency": "年",
+    },
+    "crosswalk": {
+        "from_code": "330104",
+        "to_code": "330102",
+        "weight": "1",
+        "effective_date": "2021-04-09",
+        "note": "江干区撤销，并入上城区（示例）",
+    },
 }
 
 
@@ -250,7 +246,9 @@ def template_file(kind: str, fmt: str) -> tuple[str, bytes]:
         )
     if kind not in TEMPLATES:
         raise NotFoundError(f"no template for {kind!r}")
-    header, example = TEMPLATES[kind]
+    if f".{fmt}" not in IMPORT_KINDS[kind]:
+        raise NotFoundError(f"a {kind} import takes {', '.join(IMPORT_KINDS[kind])}, not .{fmt}")
+    header, example = list(TEMPLATES[kind]), list(TEMPLATES[kind].values())
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -99,6 +99,45 @@ def _jsonable(value: Any) -> Any:
     return jsonable_encoder(value)
 
 
+async def _form_action(
+    request: Request,
+    database,
+    user,
+    template: str,
+    view: Callable[..., BaseModel],
+    action: Callable[[Any, dict], Any],
+    *,
+    refused_view: Callable[[dict], dict] | None = None,
+    done_view: Callable[[dict], dict] | None = None,
+) -> Response:
+    """Run ``action(session, fields)`` in one audited write, then show ``view``'s page: with the
+    form as typed and the message beside its field when refused, else with what was done."""
+    fields, as_json = await _fields(request)
+    try:
+        with database.write(actor_of(user)) as session:
+            done = action(session, fields)
+    except FieldError as err:
+        return _answer(
+            request,
+            user,
+            template,
+            lambda s, st: view(s, user, **(refused_view(fields) if refused_view else {}), **st),
+            as_json,
+            fields=fields,
+            error=err,
+        )
+    after = done_view(fields) if done_view else {}
+    return _answer(
+        request,
+        user,
+        template,
+        lambda s, st: view(s, user, **after, **st),
+        as_json,
+        fields={},
+        done=done,
+    )
+
+
 # -- users (admin) ----------------------------------------------------------------------------
 
 
@@ -382,48 +421,26 @@ def units_page(
     return render(request, "office_units.html", model.model_dump(mode="json"), user)
 
 
-async def _units_action(request, database, user, action, editing=None) -> Response:
-    fields, as_json = await _fields(request)
-    try:
-        with database.write(actor_of(user)) as session:
-            done = action(session, fields)
-    except FieldError as err:
-        return _answer(
-            request,
-            user,
-            "office_units.html",
-            lambda s, st: views.units_view(s, user, editing=editing, **st),
-            as_json,
-            fields=fields,
-            error=err,
-        )
-    return _answer(
-        request,
-        user,
-        "office_units.html",
-        lambda s, st: views.units_view(s, user, **st),
-        as_json,
-        fields={},
-        done=done,
-    )
-
-
 @router.post("/units", include_in_schema=False, dependencies=CSRF)
 async def add_unit(request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _units_action(
+    return await _form_action(
         request,
         database,
         user,
+        "office_units.html",
+        views.units_view,
         lambda s, f: unit_admin.create_unit(s, user, _unit_form(f), list(f.get("plans") or [])),
     )
 
 
 @router.post("/units/merge", include_in_schema=False, dependencies=CSRF)
 async def merge_units(request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _units_action(
+    return await _form_action(
         request,
         database,
         user,
+        "office_units.html",
+        views.units_view,
         lambda s, f: unit_admin.merge_units(
             s, user, str(f.get("source") or ""), str(f.get("target") or "")
         ),
@@ -432,10 +449,12 @@ async def merge_units(request: Request, database: DatabaseDep, user: CurrentUser
 
 @router.post("/units/registry", include_in_schema=False, dependencies=CSRF)
 async def set_registry(request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _units_action(
+    return await _form_action(
         request,
         database,
         user,
+        "office_units.html",
+        views.units_view,
         lambda s, f: unit_admin.set_plan_units(
             s, user, str(f.get("plan") or ""), list(f.get("units") or [])
         ),
@@ -444,12 +463,14 @@ async def set_registry(request: Request, database: DatabaseDep, user: CurrentUse
 
 @router.post("/units/{code}", include_in_schema=False, dependencies=CSRF)
 async def edit_unit(code: str, request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _units_action(
+    return await _form_action(
         request,
         database,
         user,
+        "office_units.html",
+        views.units_view,
         lambda s, f: unit_admin.update_unit(s, user, code, _unit_form(f)),
-        editing=code,
+        refused_view=lambda f: {"editing": code},
     )
 
 
@@ -480,59 +501,39 @@ def catalogue_page(
     return render(request, "office_catalogue.html", model.model_dump(mode="json"), user)
 
 
-async def _catalogue_action(request, database, user, action, editing=None) -> Response:
-    fields, as_json = await _fields(request)
-    try:
-        with database.write(actor_of(user)) as session:
-            done = action(session, fields)
-    except FieldError as err:
-        return _answer(
-            request,
-            user,
-            "office_catalogue.html",
-            lambda s, st: views.catalogue_view(s, user, editing=editing, **st),
-            as_json,
-            fields=fields,
-            error=err,
-        )
-    return _answer(
-        request,
-        user,
-        "office_catalogue.html",
-        lambda s, st: views.catalogue_view(s, user, **st),
-        as_json,
-        fields={},
-        done=done,
-    )
-
-
 @router.post("/catalogue", include_in_schema=False, dependencies=CSRF)
 async def add_indicator(request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _catalogue_action(
+    return await _form_action(
         request,
         database,
         user,
+        "office_catalogue.html",
+        views.catalogue_view,
         lambda s, f: catalogue_admin.save_indicator(s, user, _indicator_form(f), new=True),
     )
 
 
 @router.post("/catalogue/{code}", include_in_schema=False, dependencies=CSRF)
 async def edit_indicator(code: str, request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _catalogue_action(
+    return await _form_action(
         request,
         database,
         user,
+        "office_catalogue.html",
+        views.catalogue_view,
         lambda s, f: catalogue_admin.save_indicator(s, user, _indicator_form(f, code), new=False),
-        editing=code,
+        refused_view=lambda f: {"editing": code},
     )
 
 
 @router.post("/catalogue/{code}/retire", include_in_schema=False, dependencies=CSRF)
 async def retire_indicator(code: str, request: Request, database: DatabaseDep, user: CurrentUser):
-    return await _catalogue_action(
+    return await _form_action(
         request,
         database,
         user,
+        "office_catalogue.html",
+        views.catalogue_view,
         lambda s, f: catalogue_admin.retire_indicator(s, user, code, lambda: _flag(f, "retired")),
     )
 
@@ -548,39 +549,36 @@ def targets_page(
 
 @router.post("/targets", include_in_schema=False, dependencies=CSRF)
 async def save_target(request: Request, database: DatabaseDep, user: CurrentUser):
-    fields, as_json = await _fields(request)
-    names = list(catalogue_admin.TargetForm.__dataclass_fields__)
-    form = catalogue_admin.TargetForm(**_text(fields, *names))
-    form.comparator = form.comparator or ">="
-    try:
-        with database.write(actor_of(user)) as session:
-            done = catalogue_admin.save_target(session, user, form)
-            if fields.get("task_ids"):
-                ids = []
-                for text in fields["task_ids"]:
-                    if not str(text).isdigit():
-                        raise FieldError("task_ids", f"{text!r} is not a task number")
-                    ids.append(int(text))
-                done["linked"] = catalogue_admin.link_tasks(session, user, form.indicator_code, ids)
-    except FieldError as err:
-        return _answer(
-            request,
-            user,
-            "office_targets.html",
-            lambda s, st: views.targets_view(s, user, form.indicator_code or None, **st),
-            as_json,
-            fields=fields,
-            error=err,
-        )
-    return _answer(
+    def act(session, fields: dict) -> dict:
+        form = _target_form(fields)
+        done = catalogue_admin.save_target(session, user, form)
+        if fields.get("task_ids"):
+            ids = []
+            for text in fields["task_ids"]:
+                if not str(text).isdigit():
+                    raise FieldError("task_ids", f"{text!r} is not a task number")
+                ids.append(int(text))
+            done["linked"] = catalogue_admin.link_tasks(session, user, form.indicator_code, ids)
+        return done
+
+    return await _form_action(
         request,
+        database,
         user,
         "office_targets.html",
-        lambda s, st: views.targets_view(s, user, form.indicator_code, **st),
-        as_json,
-        fields={},
-        done=done,
+        views.targets_view,
+        act,
+        refused_view=lambda f: {"indicator": _target_form(f).indicator_code or None},
+        done_view=lambda f: {"indicator": _target_form(f).indicator_code or None},
     )
+
+
+def _target_form(fields: dict) -> catalogue_admin.TargetForm:
+    form = catalogue_admin.TargetForm(
+        **_text(fields, *catalogue_admin.TargetForm.__dataclass_fields__)
+    )
+    form.comparator = form.comparator or ">="
+    return form
 
 
 # -- imports with a preview -------------------------------------------------------------------
@@ -715,31 +713,15 @@ def settings_page(request: Request, session: SessionDep, user: CurrentUser):
 
 @router.post("/settings", include_in_schema=False, dependencies=CSRF)
 async def change_setting(request: Request, database: DatabaseDep, user: CurrentUser):
-    fields, as_json = await _fields(request)
-    key = str(fields.get("key") or "")
-    try:
-        with database.write(actor_of(user)) as session:
-            done = office_settings.change_setting(
-                session, user, key, str(fields.get("value") or "")
-            )
-    except FieldError as err:
-        return _answer(
-            request,
-            user,
-            "office_settings.html",
-            lambda s, st: views.settings_view(s, user, **st),
-            as_json,
-            fields=fields,
-            error=err,
-        )
-    return _answer(
+    return await _form_action(
         request,
+        database,
         user,
         "office_settings.html",
-        lambda s, st: views.settings_view(s, user, **st),
-        as_json,
-        fields={},
-        done=done,
+        views.settings_view,
+        lambda s, f: office_settings.change_setting(
+            s, user, str(f.get("key") or ""), str(f.get("value") or "")
+        ),
     )
 
 
