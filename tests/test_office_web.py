@@ -350,3 +350,40 @@ def test_every_template_previews_without_errors(client, database, fmt):
         errors = [p for p in preview["problems"] if p["severity"] == "error"]
         assert preview["report"] is not None and errors == [], (kind, errors)
         assert preview["report"]["read"] == 1
+
+
+def _levels(rows: list[dict]) -> dict:
+    return {
+        (r["region_code"], r["indicator_code"], r.get("year"), r.get("comparator")): r["warning"]
+        for r in rows
+    }
+
+
+def test_warning_thresholds_change_the_stored_warnings(client, database):
+    from yrdplan.services.monitor import current_results
+    from yrdplan.store.repos.indicators import data_fingerprint
+
+    login(client, "office")
+    with database.read() as session:
+        before = data_fingerprint(session)
+        levels_before = _levels(current_results(session, database).rows)
+    refused = _post(client, "/settings", key="warnings.binding_steps", value="1.5")
+    assert refused.status_code == 400 and "whole number" in _field_errors(refused)[0]
+    refused = _post(client, "/settings", key="warnings.behind_share", value="2")
+    assert "between 0.0 and 1.0" in _field_errors(refused)[0]
+    _post(client, "/settings", key="warnings.behind_share", value="0.01")
+    _post(client, "/settings", key="warnings.binding_steps", value="3")
+    shown = {s["key"]: s for s in client.get("/settings?format=json").json()["settings"]}
+    assert (shown["warnings.behind_share"]["value"], shown["warnings.behind_share"]["default"]) == (
+        0.01,
+        0.25,
+    )
+    assert shown["warnings.binding_steps"]["changed"]["by"] == "office"
+    with database.read() as session:
+        assert data_fingerprint(session) != before  # the stored run no longer matches
+        levels_after = _levels(current_results(session, database).rows)
+    order = [None, "green", "yellow", "orange", "red"]
+    # Stricter rules (any lag raises a level, binding shortfalls go up three) never lower one.
+    assert levels_after.keys() == levels_before.keys()
+    assert all(order.index(levels_after[k]) >= order.index(levels_before[k]) for k in levels_after)
+    assert levels_after != levels_before

@@ -9,8 +9,22 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import FieldError, InputError
 from yrdplan.services import tasks as task_service
+from yrdplan.services import warning_rules
 from yrdplan.services.callers import require_manager
 from yrdplan.store.schema import AuditEntry
+
+
+def _threshold(name: str):
+    def read(session: Session) -> float:
+        return warning_rules.stored_thresholds(session).get(
+            name, warning_rules.default_thresholds()[name]
+        )
+
+    def write(session: Session, value: float, user: UserInfo) -> float:
+        return warning_rules.set_threshold(session, name, value, user)
+
+    return read, write, warning_rules.default_thresholds()[name]
+
 
 # key -> (reader, writer, default); the writers are the use cases the CLI calls too.
 _SETTINGS = {
@@ -19,6 +33,9 @@ _SETTINGS = {
         task_service.set_lagging_margin,
         task_service.DEFAULT_LAGGING_MARGIN,
     ),
+    **{
+        warning_rules.THRESHOLD_PREFIX + name: _threshold(name) for name in warning_rules.ADJUSTABLE
+    },
 }
 
 

@@ -666,6 +666,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "export the plan's checklist (.xlsx) from its task board",
     ),
     "o.checklist_plan": ("规划代码（责任清单，可选）", "Plan code (checklists, optional)"),
+    "o.setting.warnings.behind_share": (
+        "预警：最新值落后直线路径的比例阈值（0–1）",
+        "Warning: share behind the straight path that raises a level (0–1)",
+    ),
+    "o.setting.warnings.unrealistic_steps": (
+        "预警：目标不现实时提高的级数",
+        "Warning: levels added for an unrealistic target",
+    ),
+    "o.setting.warnings.behind_steps": (
+        "预警：落后直线路径时提高的级数",
+        "Warning: levels added when behind the straight path",
+    ),
+    "o.setting.warnings.binding_steps": (
+        "预警：约束性指标未达预期时提高的级数",
+        "Warning: levels added for a binding indicator's shortfall",
+    ),
     "o.hub": ("办公室管理", "Office administration"),
 }
 

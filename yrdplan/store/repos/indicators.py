@@ -25,6 +25,7 @@ from yrdplan.domain.indicators import Indicator, Observation, Target
 from yrdplan.store.audit import record_bulk_insert
 from yrdplan.store.schema import (
     IndicatorRecord,
+    InstanceSetting,
     MonitorResult,
     MonitorRun,
     ObservationRecord,
@@ -492,5 +493,12 @@ def data_fingerprint(session: Session) -> str:
             IndicatorRecord.frequency,
         ).order_by(IndicatorRecord.code)
     ).all()
-    digest = hashlib.sha256(repr([tuple(row) for row in definitions]).encode()).hexdigest()[:16]
+    # The office's warning thresholds (instance settings ``warnings.*``) change the levels too.
+    thresholds = session.execute(
+        select(InstanceSetting.key, InstanceSetting.value)
+        .where(InstanceSetting.key.startswith("warnings."))
+        .order_by(InstanceSetting.key)
+    ).all()
+    inputs = [tuple(row) for row in definitions] + [tuple(row) for row in thresholds]
+    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
     return "/".join([*parts, digest])
