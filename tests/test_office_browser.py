@@ -154,7 +154,7 @@ def test_office_runs_from_the_browser(base_url, database, tmp_path):
         assert "已写入" in page.locator("#summary").inner_text()
 
         page.goto(f"{base_url}/settings")
-        _submit(page, "#settings form", value="7.5")
+        _submit(page, "#setting-delivery-lagging_margin", value="7.5")
         assert "office" in page.locator("#settings").inner_text()
         screenshot(page, "office-07-settings")
         page.goto(f"{base_url}/audit")

@@ -274,7 +274,8 @@ def test_office_day_indicator_target_import_with_preview_and_settings(client, da
     refused = _post(client, "/settings", key="delivery.lagging_margin", value="120")
     assert refused.status_code == 400 and _field_errors(refused)
     _post(client, "/settings", key="delivery.lagging_margin", value="7.5")
-    (margin,) = client.get("/settings?format=json").json()["settings"]
+    settings = client.get("/settings?format=json").json()["settings"]
+    (margin,) = [s for s in settings if s["key"] == "delivery.lagging_margin"]
     assert (margin["value"], margin["default"], margin["changed"]["by"]) == (7.5, 15.0, "office")
 
     # The command line, the API and the audit log say the same.

@@ -21,8 +21,8 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError
 from yrdplan.services.callers import require_manager
 from yrdplan.services.indicator_data import monitoring_settings
-from yrdplan.store.audit import current_actor
-from yrdplan.store.schema import AuditEntry, InstanceSetting
+from yrdplan.store.repos.instance_settings import write_setting
+from yrdplan.store.schema import InstanceSetting
 
 #: Stored thresholds are instance settings under this prefix; the monitor's data fingerprint
 #: includes them, so a change recomputes the stored warnings (see repos.indicators).
@@ -117,25 +117,5 @@ def set_threshold(session: Session, name: str, value: float, user: UserInfo) -> 
         value = check_threshold(name, value)
     except ValueError as err:
         raise InputError(str(err)) from err
-    key = THRESHOLD_PREFIX + name
-    row = session.get(InstanceSetting, key)
-    old = row.value if row else None
-    if row is None:
-        session.add(InstanceSetting(key=key, value=str(value)))
-    else:
-        row.value = str(value)
-    # instance_settings is not audited (it holds the session key): record this change by hand.
-    actor = current_actor()
-    session.add(
-        AuditEntry(
-            user_id=actor.user_id,
-            username=actor.username,
-            action="update" if old is not None else "insert",
-            entity="instance_settings",
-            entity_id=key,
-            old={"value": old} if old is not None else None,
-            new={"value": str(value)},
-        )
-    )
-    session.flush()
+    write_setting(session, THRESHOLD_PREFIX + name, str(value))
     return value

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -79,7 +80,7 @@ def _answer(
     if as_json:
         if error is not None:
             return JSONResponse({"error": str(error), "field": error.field}, status_code=400)
-        return JSONResponse(_jsonable(done or {}))
+        return JSONResponse(jsonable_encoder(done or {}))
     if error is None and redirect:
         return RedirectResponse(redirect, status_code=303)
     state = {
@@ -91,12 +92,6 @@ def _answer(
         model = page(session, state)
     status = 400 if error else 200
     return render(request, template, model.model_dump(mode="json"), user, status_code=status)
-
-
-def _jsonable(value: Any) -> Any:
-    from fastapi.encoders import jsonable_encoder
-
-    return jsonable_encoder(value)
 
 
 async def _form_action(
@@ -656,7 +651,11 @@ def import_preview_page(
     pending_id: str, request: Request, database: DatabaseDep, user: CurrentUser
 ):
     """What confirming would add, revise and leave unchanged; every problem by file, row, column."""
-    model = views.ImportPreviewPublic(**import_preview.preview_import(database, user, pending_id))
+    return _preview(request, user, import_preview.preview_import(database, user, pending_id))
+
+
+def _preview(request: Request, user, result: dict, confirmed: bool = False) -> Response:
+    model = views.ImportPreviewPublic(**result, confirmed=confirmed)
     status = 200 if model.report else 400
     return render(
         request,
@@ -672,15 +671,7 @@ async def confirm_import(
     pending_id: str, request: Request, database: DatabaseDep, user: CurrentUser
 ):
     result = import_preview.confirm_import(database, user, pending_id)
-    model = views.ImportPreviewPublic(**result, confirmed=result["report"] is not None)
-    status = 200 if model.report else 400
-    return render(
-        request,
-        "office_import_preview.html",
-        model.model_dump(mode="json"),
-        user,
-        status_code=status,
-    )
+    return _preview(request, user, result, confirmed=result["report"] is not None)
 
 
 @router.post("/imports/{pending_id}/cancel", include_in_schema=False, dependencies=CSRF)

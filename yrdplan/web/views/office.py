@@ -20,6 +20,7 @@ from yrdplan.ingest.indicators_table import (
     KIND_ALIASES,
 )
 from yrdplan.services import (
+    accounts,
     catalogue_admin,
     import_preview,
     office_settings,
@@ -109,10 +110,6 @@ class ImportPreviewPublic(BaseModel):
     report: dict[str, Any] | None
     problems: list[dict[str, Any]]
 
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        return [p for p in self.problems if p.get("severity") == "error"]
-
 
 class SettingsPublic(FormState):
     settings: list[dict[str, Any]]
@@ -130,7 +127,7 @@ def user_view(session: Session, user: UserInfo, username: str, **state: Any) -> 
     return UserPagePublic(
         user=shown,
         tokens=user_admin.list_tokens(session, user, username),
-        sessions=user_admin.accounts.user_sessions(session, user, username),
+        sessions=accounts.user_sessions(session, user, username),
         **state,
     )
 
