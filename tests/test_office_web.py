@@ -58,7 +58,8 @@ def test_admin_adds_a_reporter_resets_and_the_user_must_choose_a_password(client
     assert [u["username"] for u in found] == ["rep"] and found[0]["must_change_password"]
 
     client.cookies.clear()
-    assert login(client, "rep", temporary).status_code == 303
+    first = login(client, "rep", temporary)
+    assert (first.status_code, first.headers["location"]) == (303, "/account")
     assert client.get("/tasks", follow_redirects=False).headers["location"] == "/account"
     assert client.get("/api/tasks").status_code == 403
     wrong = _post(
