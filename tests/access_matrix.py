@@ -131,23 +131,29 @@ def path_values(database) -> dict[str, str]:
             "build_id": str(build_id),
             "agreement": agreement,
             "settlement_id": str(settlement),
-            "fmt": "docx",
             "step": "confirm",
             "bulletin_id": str(bulletin),
             "feedback_id": str(feedback),
             "username": "nj_fgw",  # a user none of the walkers is
+            "kind": "observations",
+            "pending_id": "0" * 32,  # no such upload: hidden from everyone allowed to import
+            "token_id": "1",
         }
 
 
 def fill(path: str, values: dict[str, str]) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
+        if name == "fmt":
+            return "csv" if path.startswith("/imports") else "docx"
         if name == "code":
             if path.startswith("/lang"):
                 return "en"
             if "benefit" in path:
                 return values["agreement"]
-            return "RD_INTENSITY" if "indicators" in path else "320100"
+            if path.startswith("/units"):
+                return "nj-kjj"
+            return "RD_INTENSITY" if "indicators" in path or "catalogue" in path else "320100"
         return values[name]
 
     return PARAM.sub(value, path)

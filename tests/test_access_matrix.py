@@ -24,6 +24,10 @@ from yrdplan.web.app import create_app
 
 EXPECTED = """
 GET    /                                                R R R R R R R
+GET    /account                                         L R R R R R R
+POST   /account/language                                L R R R R R R
+POST   /account/password                                L R R R R R R
+POST   /account/tokens                                  L R R R R R R
 GET    /api/audit                                       L F F F F R R
 GET    /api/benefit/agreements                          L R R R R R R
 POST   /api/benefit/agreements/{code}/settle            L F F F F R R
@@ -100,10 +104,20 @@ POST   /bulletins/{bulletin_id}/pdf                     L F F F F R R
 POST   /bulletins/{bulletin_id}/publish                 L F F F F R R
 POST   /bulletins/{bulletin_id}/texts                   L F F F F R R
 POST   /bulletins/{bulletin_id}/withdraw                L F F F F R R
+GET    /catalogue                                       L R R R R R R
+POST   /catalogue                                       L F F F F R R
+POST   /catalogue/{code}                                L F F F F R R
+POST   /catalogue/{code}/retire                         L F F F F R R
 GET    /evaluations/assess                              L F F F R R R
 POST   /evaluations/assess                              L R R R R R R
 GET    /feedback                                        L F F F F R R
 POST   /feedback/{feedback_id}/answer                   L F F F F R R
+GET    /imports                                         L F F R F R R
+POST   /imports                                         L F F R F R R
+GET    /imports/templates/{kind}.{fmt}                  L R R R R R R
+GET    /imports/{pending_id}                            L F F H F H H
+POST   /imports/{pending_id}/cancel                     L F F H F H H
+POST   /imports/{pending_id}/confirm                    L F F H F H H
 GET    /indicators                                      R R R R R R R
 GET    /indicators/import                               L F F R F R R
 POST   /indicators/import                               L R R R R R R
@@ -112,6 +126,7 @@ POST   /indicators/{code}/values                        L R R R R R R
 GET    /lang/{code}                                     R R R R R R R
 GET    /login                                           R R R R R R R
 POST   /login                                           R R R R R R R
+GET    /office                                          L R R R R R R
 GET    /plans                                           R R R R R R R
 POST   /plans/import                                    L F F F F R R
 POST   /plans/links/{link_id}                           L F F F F R R
@@ -133,6 +148,10 @@ GET    /regional/index                                  R R R R R R R
 POST   /regional/index/build                            L F F F F R R
 GET    /regions                                         R R R R R R R
 GET    /regions/{code}                                  R R R R R R R
+GET    /settings                                        L F F F F R R
+POST   /settings                                        L F F F F R R
+GET    /targets                                         L R R R R R R
+POST   /targets                                         L F F F F R R
 GET    /tasks                                           L R R R R R R
 GET    /tasks/completion                                R R R R R R R
 GET    /tasks/cycles                                    L R R R R R R
@@ -150,6 +169,19 @@ GET    /tasks/watch                                     L R R R R R R
 GET    /tasks/{task_id}                                 L R R R R R R
 POST   /tasks/{task_id}                                 L F F F F R R
 POST   /tasks/{task_id}/subtasks                        L F F F F R R
+GET    /units                                           L F F F F R R
+POST   /units                                           L F F F F R R
+POST   /units/merge                                     L F F F F R R
+POST   /units/registry                                  L F F F F R R
+POST   /units/{code}                                    L F F F F R R
+GET    /users                                           L F F F F F R
+POST   /users                                           L F F F F F R
+GET    /users/{username}                                L F F F F F R
+POST   /users/{username}                                L F F F F F R
+POST   /users/{username}/active                         L F F F F F R
+POST   /users/{username}/reset                          L F F F F F R
+POST   /users/{username}/tokens                         L F F F F F R
+POST   /users/{username}/tokens/{token_id}/revoke       L F F F F F H
 GET    /warnings                                        R R R R R R R
 """
 LETTERS = {"reach": "R", "login": "L", "forbidden": "F", "hidden": "H"}

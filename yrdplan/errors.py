@@ -31,3 +31,12 @@ class ConflictError(YrdplanError):
 
 class DatabaseError(YrdplanError):
     """The database cannot be opened, is from a newer version, or is not a yrdplan database."""
+
+
+class FieldError(InputError):
+    """Bad input in one field of a form: ``field`` names it, so the form shows the message there."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")

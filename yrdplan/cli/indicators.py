@@ -11,6 +11,7 @@ from yrdplan.cli.common import (
     DbOption,
     FormatOption,
     OutputFormat,
+    console,
     open_database,
     print_json,
     print_rows,
@@ -126,3 +127,17 @@ def link_tasks(db: DbOption = None) -> None:
     with open_database(db) as database, database.write() as session:
         added = link_targets_to_tasks(session)
     typer.echo(f"{added} new task links")
+
+
+@app.command("retire")
+def retire(
+    code: Annotated[str, typer.Argument(help="Indicator code.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Bring a retired indicator back.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Retire an indicator (its observations and targets stay), or bring it back."""
+    from yrdplan.services.catalogue_admin import retire_indicator
+
+    with open_database(db) as database, database.write() as session:
+        row = retire_indicator(session, SYSTEM_CALLER, code, not undo)
+    console.print(f"{row['code']}: {'retired' if row['retired_at'] else 'in use'}")

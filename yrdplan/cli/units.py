@@ -83,3 +83,18 @@ def register(
     with open_database(db) as database, database.write() as session:
         added = unit_service.register_units(session, plan, units, user=SYSTEM_CALLER)
     console.print(f"Registered {added} unit(s) for {plan}")
+
+
+@app.command("merge")
+def merge(
+    source: Annotated[str, typer.Argument(help="The unit that turned out to be the other one.")],
+    target: Annotated[str, typer.Argument(help="The unit it is merged into (code).")],
+    db: DbOption = None,
+) -> None:
+    """Merge a unit into another: its tasks, reports, users and registrations follow."""
+    from yrdplan.services.unit_admin import merge_units
+
+    with open_database(db) as database, database.write() as session:
+        result = merge_units(session, SYSTEM_CALLER, source, target)
+    moved = ", ".join(f"{k} {v}" for k, v in result["moved"].items())
+    console.print(f"Merged {result['source']} into {result['target']} ({moved})")

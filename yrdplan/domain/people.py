@@ -47,6 +47,7 @@ class UserInfo:
     unit_id: int | None = None
     region_codes: list[str] = field(default_factory=list)
     language: str = "zh"
+    must_change_password: bool = False  # after an admin's reset: set a new password first
 
     @property
     def is_system(self) -> bool:

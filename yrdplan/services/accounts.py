@@ -255,6 +255,8 @@ def change_password(
         if not ok:
             raise InputError("current_password: wrong password")
     user.password_hash = hash_password(new_password)
+    if caller.id == user.id:
+        user.must_change_password = False  # the user chose this one themself
     session_repo.end_sessions(session, "password_changed", user_id=user.id)
 
 

@@ -48,7 +48,13 @@ from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.computed import cached
 from yrdplan.services.geography import hierarchy, period_end, stored_changes
 from yrdplan.services.indicator_data import resolve_standard
-from yrdplan.services.warning_rules import engine_warnings, raise_binding, warning_rules
+from yrdplan.services.warning_rules import (
+    MonitorWarningRules,
+    engine_warnings,
+    raise_binding,
+    stored_thresholds,
+    warning_rules,
+)
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.store.schema import MonitorRun, TargetRecord, utcnow
@@ -349,7 +355,7 @@ def run_monitor(
     if options.include_trends:
         taken = {(r.region_code, r.indicator.code) for r in rows}
         rows += _trend_rows(book, indicators, regions, options, taken)
-    results = assess(book, rows, options)
+    results = assess(book, rows, options, warning_rules(stored_thresholds(session)))
     names = region_repo.region_names(session, include_history=True, include_groups=True)
     for result in results:
         result["region_name"] = names.get(result["region_code"], result["region_code"])
@@ -366,8 +372,14 @@ def run_monitor(
     return run
 
 
-def assess(book: SeriesBook, rows: list[_Row], options: MonitorOptions) -> list[dict]:
-    """Run the engine over ``rows``; one result dict per row, in order."""
+def assess(
+    book: SeriesBook,
+    rows: list[_Row],
+    options: MonitorOptions,
+    rules: MonitorWarningRules | None = None,
+) -> list[dict]:
+    """Run the engine over ``rows``; one result dict per row, in order (warning levels by
+    ``rules``, default the shipped ones)."""
     series_index: dict[tuple[str, str], int] = {}
     labels: list[dict[float, str]] = []
     sims: list[bool] = []
@@ -403,7 +415,7 @@ def assess(book: SeriesBook, rows: list[_Row], options: MonitorOptions) -> list[
         table,
         ProgressOptions(trend_window=options.trend_window, projection=options.projection),
     )
-    rules = warning_rules()
+    rules = rules or warning_rules()
     levels = engine_warnings(progress, rules)
     out: list[dict] = []
     by_row = {

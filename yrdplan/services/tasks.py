@@ -39,6 +39,7 @@ from yrdplan.services.units import resolve_in_plan
 from yrdplan.store.audit import changes_since, current_actor
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
+from yrdplan.store.repos.instance_settings import write_setting
 from yrdplan.store.repos.regions import get_region
 from yrdplan.store.schema import (
     AuditEntry,
@@ -82,25 +83,7 @@ def set_lagging_margin(session: Session, value: float, user: UserInfo | None) ->
     require_manager(user)
     if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value < 100):
         raise InputError(f"lagging margin must be a number in [0, 100), got {value!r}")
-    row = session.get(InstanceSetting, LAGGING_MARGIN_KEY)
-    old = row.value if row else None
-    if row is None:
-        session.add(InstanceSetting(key=LAGGING_MARGIN_KEY, value=str(float(value))))
-    else:
-        row.value = str(float(value))
-    # instance_settings is not audited (it holds the session key), so record this one by hand.
-    actor = current_actor()
-    session.add(
-        AuditEntry(
-            user_id=actor.user_id,
-            username=actor.username,
-            action="update" if old is not None else "insert",
-            entity="instance_settings",
-            entity_id=LAGGING_MARGIN_KEY,
-            old={"value": old} if old is not None else None,
-            new={"value": str(float(value))},
-        )
-    )
+    write_setting(session, LAGGING_MARGIN_KEY, str(float(value)))
     return float(value)
 
 

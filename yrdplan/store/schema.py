@@ -147,6 +147,10 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     aliases: Mapped[list] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    short_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # A unit merged into another keeps its row (the audit log and old reports name it).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
 
 class PlanUnit(Base):
@@ -173,6 +177,10 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set by an admin's password reset: the next log-in leads to "set a new password" first.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class UserRegion(Base):
@@ -475,6 +483,9 @@ class IndicatorRecord(Base):
     formula: Mapped[str | None] = mapped_column(Text)
     frequency: Mapped[str] = mapped_column(String(8), default="year")
     synonyms: Mapped[list] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # A retired indicator keeps its observations and targets; it takes no new ones.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class TargetRecord(Base):
@@ -896,3 +907,25 @@ class ComputedResult(Base):
     versions: Mapped[dict] = mapped_column(JSON)
     value: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed pickle
     built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+# --- office administration (issue 11) ---------------------------------------------------------
+
+
+class PendingImport(Base):
+    """An uploaded file between its preview and the user's confirm or cancel.
+
+    Nothing from the file is written before confirm; this row keeps the upload so that confirm
+    imports exactly the file that was previewed. It is deleted on confirm or cancel.
+    """
+
+    __tablename__ = "pending_imports"
+    __audited__ = False  # not data yet; the confirmed import is audited row by row
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

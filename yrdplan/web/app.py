@@ -20,7 +20,7 @@ from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionD
 from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
 from yrdplan.store.schema import InstanceSetting
-from yrdplan.web.deps import LoginRequired, optional_user
+from yrdplan.web.deps import LoginRequired, PasswordChangeRequired, optional_user
 from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
 from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
 from yrdplan.web.render import render, wants_json
@@ -183,6 +183,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         is_api = request.url.path.startswith("/api/")
         if isinstance(err, LoginRequired) and not is_api and not wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if isinstance(err, PasswordChangeRequired) and not is_api and not wants_json(request):
+            return RedirectResponse("/account", status_code=303)
         if is_api or wants_json(request):
             body = {"error": str(err)}
             if isinstance(err, ConflictError) and err.changes:

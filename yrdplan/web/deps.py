@@ -101,9 +101,19 @@ def optional_user(request: Request, session: SessionDep) -> UserInfo | None:
 OptionalUser = Annotated[UserInfo | None, Depends(optional_user)]
 
 
-def require_user(user: OptionalUser) -> UserInfo:
+class PasswordChangeRequired(PermissionDenied):
+    """An admin reset the password: the user sets a new one before anything else."""
+
+
+# What a user whose password was reset may still reach: their account page and the log-out.
+_WHILE_RESET = ("/account", "/logout", "/lang/", "/api/me")
+
+
+def require_user(request: Request, user: OptionalUser) -> UserInfo:
     if user is None:
         raise LoginRequired("log in first")
+    if user.must_change_password and not request.url.path.startswith(_WHILE_RESET):
+        raise PasswordChangeRequired("set a new password first (your password was reset)")
     return user
 
 

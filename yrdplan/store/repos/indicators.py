@@ -25,6 +25,7 @@ from yrdplan.domain.indicators import Indicator, Observation, Target
 from yrdplan.store.audit import record_bulk_insert
 from yrdplan.store.schema import (
     IndicatorRecord,
+    InstanceSetting,
     MonitorResult,
     MonitorRun,
     ObservationRecord,
@@ -509,6 +510,16 @@ def data_fingerprint(session: Session) -> str:
         versions.get(model.__tablename__, 0)
         for model in (ObservationRecord, TargetRecord, RegionChange, TaskIndicator, IndicatorRecord)
     ]
-    definitions = [*(tuple(row) for row in definitions), tuple(inputs)]
+    # The office's warning thresholds (instance settings ``warnings.*``) change the levels too.
+    thresholds = session.execute(
+        select(InstanceSetting.key, InstanceSetting.value)
+        .where(InstanceSetting.key.startswith("warnings."))
+        .order_by(InstanceSetting.key)
+    ).all()
+    definitions = [
+        *(tuple(row) for row in definitions),
+        tuple(inputs),
+        *(tuple(row) for row in thresholds),
+    ]
     digest = hashlib.sha256(repr(definitions).encode()).hexdigest()[:16]
     return "/".join([*parts, digest])

@@ -24,6 +24,7 @@ def to_info(session: Session, user: User) -> UserInfo:
         unit_id=user.unit_id,
         region_codes=sorted(regions),
         language=user.language,
+        must_change_password=bool(user.must_change_password),
     )
 
 

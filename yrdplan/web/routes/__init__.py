@@ -10,6 +10,7 @@ from yrdplan.web.routes import (
     delivery_api,
     home,
     indicators,
+    office,
     plans,
     regional,
     regions,
@@ -33,3 +34,5 @@ ROUTERS += [regional.router]  # regional coordination
 ROUTERS += [benefit.router]  # benefit sharing and compensation
 # bulletins, evaluations and the public portal
 ROUTERS += [bulletins.router]
+# running the office from the browser (issue 11)
+ROUTERS += [office.router]

@@ -79,7 +79,9 @@ def login(
     if user is None:
         data = {"next": _safe_next(next), "error": translate("login.failed", lang)}
         return render(request, "login.html", data, None, status_code=401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    # After an admin's reset, the first stop is choosing a new password.
+    target = "/account" if user.must_change_password else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
     # A new random id at every log-in: a cookie planted before log-in is worth nothing.
     response.set_cookie(
         SESSION_COOKIE,

@@ -1,0 +1,82 @@
+"""The office's settings page: each setting with its current value, its default, and who
+changed it when (from the audit log, which records every change of an instance setting)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yrdplan.domain.people import UserInfo
+from yrdplan.errors import FieldError, InputError
+from yrdplan.services import tasks as task_service
+from yrdplan.services import warning_rules
+from yrdplan.services.callers import require_manager
+from yrdplan.store.schema import AuditEntry
+
+
+def _threshold(name: str):
+    def read(session: Session) -> float:
+        return warning_rules.stored_thresholds(session).get(
+            name, warning_rules.default_thresholds()[name]
+        )
+
+    def write(session: Session, value: float, user: UserInfo) -> float:
+        return warning_rules.set_threshold(session, name, value, user)
+
+    return read, write, warning_rules.default_thresholds()[name]
+
+
+# key -> (reader, writer, default); the writers are the use cases the CLI calls too.
+_SETTINGS = {
+    task_service.LAGGING_MARGIN_KEY: (
+        task_service.lagging_margin,
+        task_service.set_lagging_margin,
+        task_service.DEFAULT_LAGGING_MARGIN,
+    ),
+    **{
+        warning_rules.THRESHOLD_PREFIX + name: _threshold(name) for name in warning_rules.ADJUSTABLE
+    },
+}
+
+
+def _last_change(session: Session, key: str) -> dict | None:
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "instance_settings", AuditEntry.entity_id == key)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return None
+    return {"by": entry.username, "at": entry.at, "old": (entry.old or {}).get("value")}
+
+
+def list_settings(session: Session, user: UserInfo) -> list[dict]:
+    """Every setting the office may change: key, current value, default, last change."""
+    require_manager(user, "see the settings")
+    return [
+        {
+            "key": key,
+            "value": reader(session),
+            "default": default,
+            "changed": _last_change(session, key),
+        }
+        for key, (reader, _, default) in _SETTINGS.items()
+    ]
+
+
+def change_setting(session: Session, user: UserInfo, key: str, text: str) -> dict:
+    """Set one setting from the form's text; ``FieldError`` naming the key when refused."""
+    require_manager(user, "change the settings")
+    if key not in _SETTINGS:
+        raise FieldError("key", f"unknown setting {key!r}: one of {', '.join(_SETTINGS)}")
+    _, writer, _ = _SETTINGS[key]
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError as err:
+        raise FieldError(key, f"{text!r} is not a number") from err
+    try:
+        writer(session, value, user=user)
+    except InputError as err:
+        raise FieldError(key, str(err)) from err
+    return next(s for s in list_settings(session, user) if s["key"] == key)
