@@ -1,14 +1,14 @@
 """Benefit sharing and compensation: sites (monitoring sections, parks, funds) and their
 observations, agreements with versions, settlements.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

@@ -1,15 +1,15 @@
 """Bulletins and evaluations: scope, office texts, publication and withdrawal on ``bulletins``;
 rendered files, evaluation assessments and public feedback.
 
-Revision ID: 0007
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
