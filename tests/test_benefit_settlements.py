@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import ConflictError, InputError, PermissionDenied
 from yrdplan.services import benefit, benefit_statements, indicator_data
 from yrdplan.services.database import connect
@@ -50,7 +51,9 @@ def load(database, office, tmp_path, *names):
         path = example(tmp_path, name)
         with database.write(Actor(office.id, office.username)) as session:
             if name == "benefit_equalising.csv":  # region observations: the monitoring importer
-                indicator_data.import_observations(session, path, progress=False)
+                indicator_data.import_observations(
+                    session, path, progress=False, user=SYSTEM_CALLER
+                )
             elif name.endswith(".toml"):
                 benefit.import_agreement(session, office, path)
             else:

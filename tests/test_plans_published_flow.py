@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from web_helpers import csrf_of, login
 
 from yrdplan.cli.main import app as cli
+from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import PermissionDenied
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services.database import connect
@@ -41,7 +42,9 @@ def test_store_keeps_tables_baselines_and_target_kinds(any_default_url, tmp_path
     database = connect(any_default_url)
     try:
         with database.write() as session:
-            result = import_plan(session, parsed, PlanMeta(code="nj-14", region="320100"))
+            result = import_plan(
+                session, parsed, PlanMeta(code="nj-14", region="320100"), user=SYSTEM_CALLER
+            )
             assert result.targets == len(parsed.targets) == 8
         with database.read() as session:
             plan = plan_repo.find_plan(session, "nj-14")
@@ -62,7 +65,7 @@ def test_store_keeps_tables_baselines_and_target_kinds(any_default_url, tmp_path
                 ("森林覆盖率", 26.5, 2020, None),
             ]
         with database.write() as session:
-            summary = confirm_version(session, "nj-14")
+            summary = confirm_version(session, "nj-14", user=SYSTEM_CALLER)
             assert summary["targets"] == 5  # the ones with a catalogue code and a year
             office = active_user(session, "office")
             first = import_baselines(session, office, "nj-14")
@@ -91,8 +94,8 @@ def test_store_keeps_tables_baselines_and_target_kinds(any_default_url, tmp_path
 def test_only_the_office_and_the_regions_stewards_import_baselines(database, tmp_path):
     parsed = parse_plan(write_docx(tmp_path / "indicators.docx"))
     with database.write() as session:
-        import_plan(session, parsed, PlanMeta(code="sz-14", region="320500"))
-        import_plan(session, parsed, PlanMeta(code="nj-14", region="320100"))
+        import_plan(session, parsed, PlanMeta(code="sz-14", region="320500"), user=SYSTEM_CALLER)
+        import_plan(session, parsed, PlanMeta(code="nj-14", region="320100"), user=SYSTEM_CALLER)
     for username, plan in (("nj_fgw", "nj-14"), ("steward_nj", "sz-14")):
         with pytest.raises(PermissionDenied), database.write() as session:
             import_baselines(session, active_user(session, username), plan)

@@ -33,6 +33,7 @@ from yrdplan.reports.document import (
     chinese_date,
     format_cell,
 )
+from yrdplan.reports.docx_parts import display_width, page_number_footer, repeat_header_row
 from yrdplan.reports.static_charts import ChartRenderer
 
 SERIF = "Noto Serif CJK SC"  # stands in for 仿宋_GB2312 / 方正小标宋
@@ -82,31 +83,8 @@ def _setup(docx, document: Document, built_at: datetime) -> None:
     properties.created = built_at
     properties.modified = built_at
     properties.revision = 1
-    _page_numbers(section)
+    page_number_footer(section, lambda run: _fonts(run, SERIF, 12))
     _table_styles(docx)
-
-
-def _field(paragraph, instruction: str) -> None:
-    run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, instruction), ("separate", None), ("end", None)):
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        else:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        run._r.append(element)
-
-
-def _page_numbers(section) -> None:
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run("— ")
-    _field(paragraph, "PAGE")
-    paragraph.add_run(" —")
-    for run in paragraph.runs:
-        _fonts(run, SERIF, 12)
 
 
 def _red_rule(paragraph) -> None:
@@ -142,13 +120,6 @@ def _head(docx, document: Document) -> None:
     _centred(docx, document.title, SERIF, 20, bold=True)
     if document.simulated:
         _centred(docx, "（含演示数据）", SERIF, 12)
-
-
-def _repeat_header(row) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    trpr.append(header)
 
 
 TABLE_STYLES = {"text": "YrdTableText", "number": "YrdTableNumber", "header": "YrdTableHeader"}
@@ -209,10 +180,6 @@ def _append_rows(tbl, table: Table, styles: list[str], widths: list) -> None:
 TEXT_WIDTH_CM = 15.6  # A4 less the GB/T 9704 side margins
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
-
-
 WIDE_TABLE = 10  # columns from which a table gets a landscape page of its own
 LANDSCAPE_TEXT_WIDTH_CM = 29.7 - 3.7 - 3.5
 
@@ -240,8 +207,8 @@ def _column_widths(table: Table, text_width_cm: float = TEXT_WIDTH_CM) -> list:
     for n, column in enumerate(table.columns):
         # In display units (a CJK character is two); a header wraps well, values should not.
         longest = max(
-            [_display_width(column.title) / 2]
-            + [_display_width(format_cell(r[n], column.kind)) for r in table.rows]
+            [display_width(column.title) / 2]
+            + [display_width(format_cell(r[n], column.kind)) for r in table.rows]
         )
         if column.kind == "text":
             weights.append(min(max(longest, 6), 30) + 2)
@@ -267,7 +234,7 @@ def _table(docx, table: Table) -> None:
     for column, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         column.set(qn("w:w"), str(int(width.twips)))
     header = grid.rows[0]
-    _repeat_header(header)
+    repeat_header_row(header)
     _fill_row(
         header._tr,
         [c.title for c in table.columns],

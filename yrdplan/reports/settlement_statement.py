@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+
+from yrdplan.reports.docx_parts import display_width, page_number_footer, repeat_header_row
 
 KIND_ZH = {
     "water_quality": "跨界断面水质补偿",
@@ -332,44 +333,7 @@ def _font(run, name: str, size: float, bold: bool = False) -> None:
     fonts.set(qn("w:eastAsia"), name)
 
 
-def _page_number_footer(section) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(paragraph.add_run("— "), _BODY_FONT, 12)
-    run = paragraph.add_run()
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        else:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        run._r.append(element)
-    _font(run, _BODY_FONT, 12)
-    _font(paragraph.add_run(" —"), _BODY_FONT, 12)
-
-
-def _repeat_header(row) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    properties = row._tr.get_or_add_trPr()
-    element = OxmlElement("w:tblHeader")
-    element.set(qn("w:val"), "true")
-    properties.append(element)
-
-
 _TEXT_WIDTH_CM = 15.6  # A4 (21 cm) less the 2.8 + 2.6 cm margins
-
-
-def _display_width(text: str) -> int:
-    """Columns a text takes: a Chinese character two, anything else one."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _column_widths(part: Section) -> list:
@@ -379,11 +343,11 @@ def _column_widths(part: Section) -> list:
 
     half = 0.21  # cm per half-width character at 10.5 pt, with room for wide Latin glyphs
     padding = 0.5  # cell margins
-    widest = [_display_width(str(h)) for h in part.header]
+    widest = [display_width(str(h)) for h in part.header]
     for values in part.rows:
         for column, value in enumerate(values):
-            widest[column] = max(widest[column], _display_width(str(value)))
-    headers = [_display_width(str(h)) for h in part.header]
+            widest[column] = max(widest[column], display_width(str(value)))
+    headers = [display_width(str(h)) for h in part.header]
     least = [min(w, max(h, 8)) * half + padding for w, h in zip(widest, headers, strict=True)]
     wanted = [min(w, 40) * half + padding for w in widest]
     if sum(wanted) <= _TEXT_WIDTH_CM:
@@ -407,7 +371,7 @@ def statement_docx(statement: Statement) -> bytes:
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    _page_number_footer(section)
+    page_number_footer(section, lambda run: _font(run, _BODY_FONT, 12))
     if statement.office:
         office = document.add_paragraph()
         office.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -431,7 +395,7 @@ def statement_docx(statement: Statement) -> bytes:
         table.style = "Table Grid"
         table.autofit = False
         widths = _column_widths(part)
-        _repeat_header(table.rows[0])
+        repeat_header_row(table.rows[0])
         for cell, text in zip(table.rows[0].cells, part.header, strict=True):
             cell.text = ""
             _font(cell.paragraphs[0].add_run(str(text)), _HEADING_FONT, 10.5)

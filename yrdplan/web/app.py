@@ -145,10 +145,25 @@ ERROR_RESPONSES = {
 }
 
 
+# A page in the schema answers HTML to a browser and its JSON twin to `?format=json` or
+# `Accept: application/json`; its refusals come as an HTML error page or as JSON alike.
+HTML = {"text/html": {"schema": {"type": "string"}}}
+PAGE_RESPONSES = {
+    200: {"description": "The page (HTML), or its JSON twin", "content": HTML},
+} | {
+    status: response | {"content": HTML | {"application/json": {}}}
+    for status, response in ERROR_RESPONSES.items()
+}
+
+
 def _declare_errors(router) -> None:
     for route in router.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/api/"):
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        if route.path.startswith("/api/"):
             route.responses = ERROR_RESPONSES | route.responses
+        else:
+            route.responses = PAGE_RESPONSES | route.responses
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str]:
