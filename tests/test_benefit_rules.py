@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from yrdplan.analytics.cost_sharing import ramp_shares, share_costs_and_revenues

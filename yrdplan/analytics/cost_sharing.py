@@ -150,7 +150,8 @@ def share_costs_and_revenues(
             if weights.sum() <= 0:
                 retained[year] += excess
                 break
-            due = due + excess * weights / weights.sum()
+            # Normalise first: a subnormal weight times the excess would round away.
+            due = due + excess * (weights / weights.sum())
         received[year] = due
         total += due
     contribution = cost[:, np.newaxis] * contrib
