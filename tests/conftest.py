@@ -11,12 +11,19 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from yrdplan.services.database import Database, connect
 from yrdplan.services.setup import init_database
+
+# `repeatable` (CI): the same examples every run; found failures are kept as @example in the tests.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 SEEDS = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
 
