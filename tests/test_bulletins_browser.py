@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from browser import browser_page, log_in, running_server, screenshot
+from browser import SCREENSHOTS, browser_page, log_in, running_server, screenshot
 from docx import Document as read_docx
 
 from yrdplan.settings import load_settings
@@ -38,6 +38,10 @@ def test_build_publish_and_read_as_the_public(base_url):
         assert "总体进展顺利" in frame.locator("body").inner_text()
         assert frame.locator("figure svg").count() >= 3
         screenshot(page, "bulletins-1-draft")
+        # A full-page capture leaves frames blank in headless chromium; the preview gets its own.
+        page.locator("iframe.doc-preview").screenshot(
+            path=str(SCREENSHOTS / "bulletins-1-draft-preview.png")
+        )
         bulletin_url = page.url
         bulletin_id = int(re.search(r"/bulletins/(\d+)", bulletin_url).group(1))
 
