@@ -195,17 +195,24 @@ class ChartRenderer:
 
     def svg(self, chart: Chart, title: str) -> str:
         """The chart as standalone SVG text (no XML prolog), identical for identical input."""
-        from matplotlib import rc_context
-
-        with rc_context(_rc()):
-            return _svg(self._figure(chart, title))
+        return self._save(chart, title, _svg)
 
     def png(self, chart: Chart, title: str) -> bytes:
         """The chart as a PNG for Word."""
+        return self._save(chart, title, _png)
+
+    def _save(self, chart: Chart, title: str, write):
         from matplotlib import rc_context
 
         with rc_context(_rc()):
-            return _png(self._figure(chart, title))
+            figure = self._figure(chart, title)
+            if figure.get_layout_engine() is not None:
+                # Lay out once, at the figure's own dpi, whichever format comes first: the
+                # layout is in figure fractions, so every format shares it (and a rebuild of
+                # any set of formats draws the same chart).
+                figure.get_layout_engine().execute(figure)
+                figure.set_layout_engine("none")
+            return write(figure)
 
 
 def render_svg(chart: Chart, title: str) -> str:
