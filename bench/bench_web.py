@@ -4,7 +4,8 @@ Starts ``yrdplan serve`` itself on a fresh demo database (``yrdplan init`` into 
 file, or into a PostgreSQL started from the ``pgserver`` wheel), then drives it with N concurrent
 clients over a realistic mix:
 
-* anonymous visitors (70 % of the clients) read the public pages and their JSON twins (overview,
+* readers (70 % of the clients: leaders and staff with the demo's ``viewer`` account; anonymous
+  visitors see only the public portal) read the pages and their JSON twins (overview,
   plans, regions, one region, indicators, one indicator, warnings, completion) and a stylesheet,
   revalidating what they saw before with ``If-None-Match`` as a browser does;
 * unit reporters (20 %) read their tasks and reports and submit reports (``POST /api/reports``);
@@ -173,7 +174,7 @@ class Client:
         return status, content
 
     async def step(self) -> None:
-        if self.role == "visitor":
+        if self.role == "reader":
             page = self.rng.choice([*VISITOR_PAGES, "/static/app.css"])
             as_json = page != "/static/app.css" and self.rng.random() < 0.5
             path = page + ("?format=json" if as_json else "")
@@ -258,7 +259,7 @@ def route_of(page: str, as_json: bool) -> str:
 def roles(n: int) -> list[str]:
     office = max(1, round(n * 0.1))
     reporters = max(1, round(n * 0.2))
-    return ["office"] * office + ["reporter"] * reporters + ["visitor"] * (n - office - reporters)
+    return ["office"] * office + ["reporter"] * reporters + ["reader"] * (n - office - reporters)
 
 
 async def drive(
@@ -268,7 +269,11 @@ async def drive(
     rng = random.Random(seed)
     people = []
     for index, role in enumerate(roles(clients)):
-        token = {"office": tokens["office"], "reporter": tokens[REPORTERS[index % 5]]}.get(role)
+        token = {
+            "office": tokens["office"],
+            "reporter": tokens[REPORTERS[index % 5]],
+            "reader": tokens["viewer"],
+        }[role]
         people.append(Client(port, role, token, tally, random.Random(rng.random())))
     deadline = time.perf_counter() + duration
 
@@ -287,16 +292,16 @@ async def drive(
 
 
 async def single_requests(port: int, tokens: dict[str, str], repeat: int = 7) -> dict[str, float]:
-    """Median time of each public route, one request at a time, no load, no cached copy."""
+    """Median time of each reader's route, one request at a time, no load, no cached copy."""
     tally = Tally()
-    visitor = Client(port, "visitor", None, tally, random.Random(0))
+    reader = Client(port, "reader", tokens["viewer"], tally, random.Random(0))
     for page in VISITOR_PAGES:
         for as_json in (False, True):
             path = page + ("?format=json" if as_json else "")
             for _ in range(repeat):
-                visitor.etags.clear()
-                await visitor.call("GET", path, route_of(page, as_json))
-    visitor.connection.close()
+                reader.etags.clear()
+                await reader.call("GET", path, route_of(page, as_json))
+    reader.connection.close()
     return {route: statistics.median(times) for route, times in tally.times.items()}
 
 
@@ -481,7 +486,9 @@ def prepare(url: str, scale: int = 1) -> dict[str, str]:
     return tokens
 
 
-def start_server(url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
+def start_server(
+    url: str, workers: int, port: int, log: Path, tokens: dict[str, str]
+) -> subprocess.Popen:
     command = [
         sys.executable,
         "-c",
@@ -508,7 +515,7 @@ def start_server(url: str, workers: int, port: int, log: Path) -> subprocess.Pop
         except OSError:
             time.sleep(0.2)
     # Every worker warms up (first requests compute what later ones read).
-    asyncio.run(single_requests(port, {}, repeat=workers * 2))
+    asyncio.run(single_requests(port, tokens, repeat=workers * 2))
     return server
 
 
@@ -525,7 +532,7 @@ def measure(name: str, url: str, workers: int, args, workdir: Path) -> None:
     print(f"\n## {name}: {workers} worker(s), {args.clients} clients, scale {args.scale}")
     tokens = prepare(url, args.scale)
     port = free_port()
-    server = start_server(url, workers, port, workdir / f"server-{name}.log")
+    server = start_server(url, workers, port, workdir / f"server-{name}.log", tokens)
     try:
         single = asyncio.run(single_requests(port, tokens))
         print("\n### single requests, no load (median ms)")
