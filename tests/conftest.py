@@ -6,12 +6,11 @@ binaries); tests that need it fail, never skip, when it cannot start.
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-
-import os
 
 import pytest
 from hypothesis import settings

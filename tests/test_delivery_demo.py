@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
-from yrdplan.services import demo_delivery
+from yrdplan.demo import delivery as demo_delivery
+from yrdplan.demo.default_content import DEMO_ACCOUNTS, add_demo_accounts
 from yrdplan.services.database import connect
-from yrdplan.services.default_content import DEMO_ACCOUNTS, add_demo_accounts
 from yrdplan.services.setup import init_database
 from yrdplan.store.schema import (
     EvidenceFile,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
-from yrdplan.services.demo_indicators import City, simulate
+from yrdplan.demo.indicators import City, simulate
 from yrdplan.store.schema import MonitorRun, ObservationRecord, TargetRecord, TaskIndicator
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from yrdplan.cli.common import DbOption, console, database_url
-from yrdplan.services.default_content import DEMO_PASSWORD
+from yrdplan.demo.default_content import DEMO_PASSWORD
 from yrdplan.services.setup import init_database
 from yrdplan.settings import load_settings
 

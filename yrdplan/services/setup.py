@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from yrdplan.demo import default_content
 from yrdplan.errors import DatabaseError
-from yrdplan.services import default_content
 from yrdplan.services.database import describe_url, has_content, reason_of, sqlite_path
 from yrdplan.store.audit import install_audit
 from yrdplan.store.engine import make_engine, make_session_factory
