@@ -213,6 +213,28 @@ def parse_deadline(value: object) -> tuple[date | None, str]:
 # --- units ----------------------------------------------------------------------------------
 
 
+_MILESTONE_LINE = re.compile(r"^\s*(?P<when>[^：:\n]{4,24}?)\s*[：:]\s*(?P<title>\S.*)$")
+
+
+def split_milestone_line(line: str) -> tuple[str, date | None]:
+    """``"2025-12-31：建成通车"`` -> ``("建成通车", date(2025, 12, 31))``; no date -> the line.
+
+    >>> split_milestone_line("2022年底：完成规划编制")
+    ('完成规划编制', datetime.date(2022, 12, 31))
+    >>> split_milestone_line("完成规划编制")
+    ('完成规划编制', None)
+    """
+    match = _MILESTONE_LINE.match(line)
+    if match:
+        try:
+            due, note = parse_deadline(match["when"])
+        except ValueError:
+            due, note = None, ""
+        if due is not None and not note:
+            return match["title"].strip(), due
+    return line.strip(), None
+
+
 def _fold(name: str) -> str:
     """Ignore width, case and spaces: ``" 省 发展改革委 "`` equals ``"省发展改革委"``."""
     return "".join(unicodedata.normalize("NFKC", name).casefold().split())

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO
@@ -30,8 +29,8 @@ from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.ingest.checklist_xlsx import (
     CHECKLIST_SHEET,
     UnitMatcher,
-    parse_deadline,
     read_checklist,
+    split_milestone_line,
 )
 from yrdplan.reports.checklist_xlsx import write_checklist
 from yrdplan.services import tasks as task_service
@@ -43,7 +42,6 @@ from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import Plan, Task, Unit
 
 KEY_SEPARATOR = ":"
-_MILESTONE_LINE = re.compile(r"^\s*(?P<when>[^：:\n]{4,24}?)\s*[：:]\s*(?P<title>\S.*)$")
 
 
 class ChecklistRejected(InputError):
@@ -58,25 +56,6 @@ class ChecklistRejected(InputError):
 
 
 # --- milestones as text -----------------------------------------------------------------------
-
-
-def split_milestone_line(line: str) -> tuple[str, date | None]:
-    """``"2025-12-31：建成通车"`` -> ``("建成通车", date(2025, 12, 31))``; no date -> the line.
-
-    >>> split_milestone_line("2022年底：完成规划编制")
-    ('完成规划编制', datetime.date(2022, 12, 31))
-    >>> split_milestone_line("完成规划编制")
-    ('完成规划编制', None)
-    """
-    match = _MILESTONE_LINE.match(line)
-    if match:
-        try:
-            due, note = parse_deadline(match["when"])
-        except ValueError:
-            due, note = None, ""
-        if due is not None and not note:
-            return match["title"].strip(), due
-    return line.strip(), None
 
 
 def milestones_text(rows: list[dict]) -> str:

@@ -34,6 +34,7 @@ from yrdplan.domain.tasks import (
     TASK_STATUSES,
 )
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from yrdplan.ingest.checklist_xlsx import split_milestone_line
 from yrdplan.services.callers import require_caller, require_manager
 from yrdplan.services.units import resolve_in_plan
 from yrdplan.store.audit import changes_since, current_actor
@@ -408,8 +409,6 @@ def normalise_milestone(title: str, due: date | None) -> tuple[str, date | None]
 
     So the checklist's ``2025-12-31：…`` lines mean the same thing however a milestone was entered.
     """
-    from yrdplan.services.checklists import split_milestone_line  # avoids an import cycle
-
     title = " ".join(clean_text(title).split())
     if due is None:
         parsed_title, parsed_due = split_milestone_line(title)
