@@ -4,9 +4,10 @@ Starts ``yrdplan serve`` itself on a fresh demo database (``yrdplan init`` into 
 file, or into a PostgreSQL started from the ``pgserver`` wheel), then drives it with N concurrent
 clients over a realistic mix:
 
-* anonymous visitors (70 % of the clients) read the public pages and their JSON twins (overview,
-  plans, regions, one region, indicators, one indicator, warnings, completion) and a stylesheet,
-  revalidating what they saw before with ``If-None-Match`` as a browser does;
+* readers (70 % of the clients, signed in as ``viewer``: an anonymous visitor reaches only the
+  public portal) read the pages and their JSON twins (overview, plans, regions, one region,
+  indicators, one indicator, warnings, completion) and a stylesheet, revalidating what they saw
+  before with ``If-None-Match`` as a browser does;
 * unit reporters (20 %) read their tasks and reports and submit reports (``POST /api/reports``);
 * the office (10 %) reads the review queue, the completion roll-up and the overview, and accepts
   or returns submitted reports (``POST /api/reports/{id}/review``).
@@ -268,7 +269,11 @@ async def drive(
     rng = random.Random(seed)
     people = []
     for index, role in enumerate(roles(clients)):
-        token = {"office": tokens["office"], "reporter": tokens[REPORTERS[index % 5]]}.get(role)
+        token = {
+            "office": tokens["office"],
+            "reporter": tokens[REPORTERS[index % 5]],
+            "visitor": tokens["viewer"],
+        }[role]
         people.append(Client(port, role, token, tally, random.Random(rng.random())))
     deadline = time.perf_counter() + duration
 
@@ -287,9 +292,9 @@ async def drive(
 
 
 async def single_requests(port: int, tokens: dict[str, str], repeat: int = 7) -> dict[str, float]:
-    """Median time of each public route, one request at a time, no load, no cached copy."""
+    """Median time of each reader's route, one request at a time, no load, no cached copy."""
     tally = Tally()
-    visitor = Client(port, "visitor", None, tally, random.Random(0))
+    visitor = Client(port, "visitor", tokens["viewer"], tally, random.Random(0))
     for page in VISITOR_PAGES:
         for as_json in (False, True):
             path = page + ("?format=json" if as_json else "")
@@ -481,7 +486,9 @@ def prepare(url: str, scale: int = 1) -> dict[str, str]:
     return tokens
 
 
-def start_server(url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
+def start_server(
+    url: str, workers: int, port: int, log: Path, tokens: dict[str, str]
+) -> subprocess.Popen:
     command = [
         sys.executable,
         "-c",
@@ -508,7 +515,7 @@ def start_server(url: str, workers: int, port: int, log: Path) -> subprocess.Pop
         except OSError:
             time.sleep(0.2)
     # Every worker warms up (first requests compute what later ones read).
-    asyncio.run(single_requests(port, {}, repeat=workers * 2))
+    asyncio.run(single_requests(port, tokens, repeat=workers * 2))
     return server
 
 
@@ -525,7 +532,7 @@ def measure(name: str, url: str, workers: int, args, workdir: Path) -> None:
     print(f"\n## {name}: {workers} worker(s), {args.clients} clients, scale {args.scale}")
     tokens = prepare(url, args.scale)
     port = free_port()
-    server = start_server(url, workers, port, workdir / f"server-{name}.log")
+    server = start_server(url, workers, port, workdir / f"server-{name}.log", tokens)
     try:
         single = asyncio.run(single_requests(port, tokens))
         print("\n### single requests, no load (median ms)")
