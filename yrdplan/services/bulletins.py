@@ -4,8 +4,9 @@ texts, publish, withdraw, download; every step through the audited session.
 Rules
 -----
 * Only the office (or an admin) builds, edits, publishes and withdraws. A draft is visible to
-  them alone; a published document to everyone, including anonymous visitors; a withdrawn one
-  to the office only, with its reason.
+  them alone; a published document to every signed-in user, and to the public (``user=None``)
+  through the portal while the office keeps it open; a withdrawn one to the office only, with
+  its reason.
 * The snapshot is taken once, when the bulletin is built, and never changes; the files are
   rendered from it and the office's texts (``reports.documents``) and stored. Changing the texts
   of a draft re-renders its files; a published document cannot be edited (withdraw it and build
