@@ -179,3 +179,22 @@ def test_the_use_cases_refuse_the_public_while_closed(site):
                 public_call()
         # The office's own reads are not the public's.
         assert bulletins.readable_bulletin(session, SYSTEM_CALLER, bulletin_id).id == bulletin_id
+
+
+def test_a_browser_s_kept_copy_is_not_revalidated_once_the_portal_is_closed(site):
+    app, database, bulletin_id = site
+    visitor = TestClient(app)
+    paths = [
+        "/public",
+        f"/public/bulletins/{bulletin_id}",
+        f"/public/bulletins/{bulletin_id}/files/xlsx",
+    ]
+    visitor.get("/public")  # the first visit sets the CSRF cookie the later answers are keyed on
+    tags = {path: visitor.get(path).headers["etag"] for path in paths}
+    assert {visitor.get(p, headers={"If-None-Match": t}).status_code for p, t in tags.items()} == {
+        304
+    }
+    with database.write() as session:
+        portal.set_portal_open(session, False, SYSTEM_CALLER)
+    for path, tag in tags.items():
+        assert visitor.get(path, headers={"If-None-Match": tag}).status_code == 403, path
