@@ -4,10 +4,10 @@ Starts ``yrdplan serve`` itself on a fresh demo database (``yrdplan init`` into 
 file, or into a PostgreSQL started from the ``pgserver`` wheel), then drives it with N concurrent
 clients over a realistic mix:
 
-* readers (70 % of the clients: leaders and staff with the demo's ``viewer`` account; anonymous
-  visitors see only the public portal) read the pages and their JSON twins (overview,
-  plans, regions, one region, indicators, one indicator, warnings, completion) and a stylesheet,
-  revalidating what they saw before with ``If-None-Match`` as a browser does;
+* readers (70 % of the clients, signed in as ``viewer``: an anonymous visitor reaches only the
+  public portal) read the pages and their JSON twins (overview, plans, regions, one region,
+  indicators, one indicator, warnings, completion) and a stylesheet, revalidating what they saw
+  before with ``If-None-Match`` as a browser does;
 * unit reporters (20 %) read their tasks and reports and submit reports (``POST /api/reports``);
 * the office (10 %) reads the review queue, the completion roll-up and the overview, and accepts
   or returns submitted reports (``POST /api/reports/{id}/review``).
@@ -174,7 +174,7 @@ class Client:
         return status, content
 
     async def step(self) -> None:
-        if self.role == "reader":
+        if self.role == "visitor":
             page = self.rng.choice([*VISITOR_PAGES, "/static/app.css"])
             as_json = page != "/static/app.css" and self.rng.random() < 0.5
             path = page + ("?format=json" if as_json else "")
@@ -259,7 +259,7 @@ def route_of(page: str, as_json: bool) -> str:
 def roles(n: int) -> list[str]:
     office = max(1, round(n * 0.1))
     reporters = max(1, round(n * 0.2))
-    return ["office"] * office + ["reporter"] * reporters + ["reader"] * (n - office - reporters)
+    return ["office"] * office + ["reporter"] * reporters + ["visitor"] * (n - office - reporters)
 
 
 async def drive(
@@ -272,7 +272,7 @@ async def drive(
         token = {
             "office": tokens["office"],
             "reporter": tokens[REPORTERS[index % 5]],
-            "reader": tokens["viewer"],
+            "visitor": tokens["viewer"],
         }[role]
         people.append(Client(port, role, token, tally, random.Random(rng.random())))
     deadline = time.perf_counter() + duration
@@ -294,14 +294,14 @@ async def drive(
 async def single_requests(port: int, tokens: dict[str, str], repeat: int = 7) -> dict[str, float]:
     """Median time of each reader's route, one request at a time, no load, no cached copy."""
     tally = Tally()
-    reader = Client(port, "reader", tokens["viewer"], tally, random.Random(0))
+    visitor = Client(port, "visitor", tokens["viewer"], tally, random.Random(0))
     for page in VISITOR_PAGES:
         for as_json in (False, True):
             path = page + ("?format=json" if as_json else "")
             for _ in range(repeat):
-                reader.etags.clear()
-                await reader.call("GET", path, route_of(page, as_json))
-    reader.connection.close()
+                visitor.etags.clear()
+                await visitor.call("GET", path, route_of(page, as_json))
+    visitor.connection.close()
     return {route: statistics.median(times) for route, times in tally.times.items()}
 
 

@@ -172,11 +172,14 @@ def routes_of(app) -> list[tuple[str, str]]:
 
 
 def outcome(response) -> str:
-    """reach: the handler ran; login: sent to log in; forbidden; hidden (404 on an id that exists)."""
+    """reach: the handler ran; login: sent to log in; portal: sent to the public portal;
+    forbidden; hidden (404 on an id that exists)."""
     status = response.status_code
     location = response.headers.get("location", "")
     if status == 401 or (status in (302, 303, 307) and location.startswith("/login")):
         return "login"
+    if status in (302, 303, 307) and location.startswith("/public"):
+        return "portal"
     if status == 403:
         return "forbidden"
     if status == 404:

@@ -19,8 +19,9 @@ def base_url(database):
 def test_login_home_and_map(base_url):
     with browser_page() as page:
         page.goto(base_url + "/")
-        assert "长三角一体化规划实施监测系统" in page.title()
+        assert page.url == base_url + "/public"  # not logged in: the public portal
         log_in(page, base_url, "office")
+        assert "长三角一体化规划实施监测系统" in page.title()
         assert page.locator(".who").inner_text().startswith("长三角区域合作办公室")
         screenshot(page, "home-office")
         page.click("nav.mainnav >> text=地区")

@@ -85,3 +85,39 @@ def test_build_publish_and_read_as_the_public(base_url):
         page.click("form[action='/logout'] button")
         page.goto(f"{base_url}/public/bulletins/{bulletin_id}")
         assert "将在下期通报中增加重大项目进展" in page.locator("#feedback").inner_text()
+
+
+def test_an_anonymous_visitor_sees_the_portal_until_the_office_closes_it(database, base_url):
+    from yrdplan.domain.people import SYSTEM_CALLER
+    from yrdplan.services import bulletins
+    from yrdplan.store.repos import tasks as task_repo
+
+    with database.write() as session:
+        cycle = max(task_repo.cycles(session), key=lambda c: c.id)
+        bulletin = bulletins.create_bulletin(session, SYSTEM_CALLER, cycle_id=cycle.id)
+        bulletins.publish(session, SYSTEM_CALLER, bulletin.id)
+    with browser_page() as page:
+        page.goto(base_url)  # the home page of someone not logged in is the portal
+        assert page.url == f"{base_url}/public"
+        page.wait_for_selector("#dashboard")
+        nav = page.locator("nav.mainnav a").all_inner_texts()
+        assert nav == ["首页", "公众参与"], nav  # nothing a visitor would be sent away from
+        assert page.locator(".public-list a").count() == 1
+        screenshot(page, "portal-1-anonymous")
+        page.goto(f"{base_url}/indicators")
+        assert page.url.startswith(f"{base_url}/login?next=/indicators")
+
+        log_in(page, base_url, "office")
+        page.goto(f"{base_url}/settings")
+        page.select_option("#setting-portal-open select[name=value]", "0")
+        page.click("#setting-portal-open button[type=submit]")
+        page.wait_for_selector("#done")
+        screenshot(page, "portal-2-settings-closed")
+        page.click("form[action='/logout'] button")
+
+        page.goto(base_url)
+        assert page.url.startswith(f"{base_url}/login")
+        response = page.goto(f"{base_url}/public")
+        assert response.status == 403
+        assert "公众参与门户已关闭" in page.locator("#portal-closed").inner_text()
+        screenshot(page, "portal-3-closed")

@@ -114,3 +114,44 @@ def test_errors_are_one_line_and_change_nothing(default_url, tmp_path):
         assert session.scalar(select(func.count(EvaluationAssessment.id))) == 0
     assert list(tmp_path.iterdir()) == []
     database.dispose()
+
+
+def test_an_evaluation_rebuilt_after_the_data_changed_gives_the_files_the_portal_serves(
+    default_url, tmp_path
+):
+    """The README's walkthrough: build, publish, rebuild later from the same snapshot."""
+    import io
+
+    from docx import Document as read_docx
+    from fastapi.testclient import TestClient
+
+    from yrdplan.settings import load_settings
+    from yrdplan.store.schema import Task
+    from yrdplan.web.app import create_app
+
+    out, again = tmp_path / "built", tmp_path / "again"
+    _run(
+        "evaluation", "build", "--plan", "nj-implementation-2020", "--stage", "mid_term",
+        "--out", str(out), "--format", "docx,xlsx,html", "--db", default_url,
+    )  # fmt: skip
+    _run("bulletin", "publish", "1", "--db", default_url)
+    database = connect(default_url)
+    with database.write() as session:  # the data move on after the evaluation was built
+        for task in session.scalars(select(Task)):
+            task.title += "（已改）"
+            task.percent = 100.0
+    _run("bulletin", "rebuild", "1", "--out", str(again), "--db", default_url)
+    stem = "evaluation-nj-implementation-2020-mid_term-1"
+    for fmt in ("xlsx", "html"):
+        assert (again / f"{stem}.{fmt}").read_bytes() == (out / f"{stem}.{fmt}").read_bytes()
+    old, new = (read_docx(io.BytesIO((d / f"{stem}.docx").read_bytes())) for d in (out, again))
+    assert [p.text for p in old.paragraphs] == [p.text for p in new.paragraphs]
+    assert [[c.text for r in t.rows for c in r.cells] for t in old.tables] == [
+        [c.text for r in t.rows for c in r.cells] for t in new.tables
+    ]
+    # An anonymous visitor downloads exactly those files from the portal.
+    visitor = TestClient(create_app(load_settings(database_url=default_url), database))
+    for fmt in ("xlsx", "html"):
+        served = visitor.get(f"/public/bulletins/1/files/{fmt}")
+        assert served.status_code == 200 and served.content == (out / f"{stem}.{fmt}").read_bytes()
+    database.dispose()

@@ -255,7 +255,8 @@ def test_unit_reporter_exports_only_its_own_part(client):
     assert rows and all("市科技局" in (r[2] or "") + (r[3] or "") for r in rows)
 
 
-def test_completion_page_is_public_with_offline_charts(client):
+def test_completion_page_has_offline_charts(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     page = client.get(f"/tasks/completion?plan={NANJING}")
     assert page.status_code == 200
     assert (

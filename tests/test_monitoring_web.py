@@ -18,6 +18,7 @@ def _upload(client, path: Path, name: str | None = None, **fields):
 
 
 def test_indicator_list_shows_every_nanjing_target_with_its_calculation(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     page = client.get("/indicators?region=320100")
     assert page.status_code == 200 and DEMO in page.text
     twin = client.get("/indicators?region=320100&format=json").json()
@@ -30,6 +31,7 @@ def test_indicator_list_shows_every_nanjing_target_with_its_calculation(client):
 
 
 def test_indicator_page_chart_map_and_components(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     page = client.get("/indicators/RAIL_DENSITY")
     assert page.status_code == 200
     assert (
@@ -56,6 +58,7 @@ def test_indicator_page_chart_map_and_components(client):
 
 
 def test_chosen_regions_and_unknown_codes(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     twin = client.get("/indicators/PM25?regions=310100,320000&format=json").json()
     assert [s["region_code"] for s in twin["series"]] == ["310100", "320000"]
     # The province is not observed: its mean is made from its 13 cities.
@@ -65,6 +68,7 @@ def test_chosen_regions_and_unknown_codes(client):
 
 
 def test_region_page_lists_its_indicators(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     page = client.get("/regions/320100")
     assert 'id="region-indicators"' in page.text and DEMO in page.text
     twin = client.get("/regions/320100?format=json").json()["indicators"]
@@ -184,6 +188,7 @@ def test_correction_form_and_roles(client):
 
 
 def test_api_monitor_and_targets(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     rows = client.get("/api/monitor?region=320100").json()
     assert len(rows) == 15 and all(r["simulated"] for r in rows)
     assert set(rows[0]) == {

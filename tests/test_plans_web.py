@@ -21,7 +21,8 @@ def _import_revision(client, tmp_path):
         )
 
 
-def test_public_sees_confirmed_plans_and_their_targets(client):
+def test_a_viewer_sees_confirmed_plans_and_their_targets(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     listing = client.get("/plans?format=json").json()
     assert len(listing["plans"]) == 5
     nanjing = next(p for p in listing["plans"] if p["code"] == "nj-implementation-2020")
@@ -73,7 +74,7 @@ def test_drafts_are_hidden_from_the_public_and_the_viewer(client, tmp_path):
     login(client, "office")
     location = _import_revision(client, tmp_path).headers["location"]
     client.post("/logout", data={"csrf_token": csrf_of(client)})
-    assert client.get(location).status_code == 404
+    assert client.get(location, follow_redirects=False).headers["location"].startswith("/login")
     login(client, "viewer")
     assert client.get(location).status_code == 404
     # The viewer still sees the version in force.

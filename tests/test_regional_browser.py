@@ -22,6 +22,7 @@ def base_url(database):
 def test_disparity_index_and_benchmark_in_the_browser(base_url):
     with browser_page() as page:
         # 1. Disparity over time, decomposed by province, with the map.
+        log_in(page, base_url, "viewer")  # anonymous visitors see only the portal
         page.goto(f"{base_url}/")
         page.click("nav.mainnav >> text=区域协调")
         page.wait_for_selector("#trend-chart .main-svg")  # plotly drew the series
@@ -46,6 +47,7 @@ def test_disparity_index_and_benchmark_in_the_browser(base_url):
         # 3. No index yet; the office builds it from the shipped config.
         page.click("nav.regional-nav >> text=一体化指数")
         page.wait_for_selector("#no-build")
+        page.click("form[action='/logout'] button")
         log_in(page, base_url, "office")
         page.goto(f"{base_url}/regional/index")
         page.click("#build-form button[type=submit]")

@@ -14,6 +14,7 @@ DEMO = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "index_demo.to
 
 
 def test_disparity_page_and_twin(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     page = client.get("/regional")
     assert page.status_code == 200 and "区域协调发展评价" in page.text
     assert 'id="trend-chart"' in page.text and "<svg" in page.text  # chart container and map
@@ -34,6 +35,7 @@ def test_disparity_page_and_twin(client):
 
 
 def test_disparity_page_agrees_with_the_cli_object(client, database):
+    login(client, "viewer")  # anonymous visitors see only the portal
     data = client.get("/regional?format=json").json()
     with database.read() as session:
         cli = regional.disparity_of(
@@ -48,6 +50,7 @@ def test_disparity_page_agrees_with_the_cli_object(client, database):
 
 
 def test_bad_input_is_a_clear_400(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     response = client.get("/regional?indicator=NOPE&format=json")
     assert response.status_code in (400, 404) and "NOPE" in response.json()["error"]
     response = client.get("/regional?grouping=colour&format=json")
@@ -55,6 +58,7 @@ def test_bad_input_is_a_clear_400(client):
 
 
 def test_index_page_reads_builds_and_only_the_office_builds(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     empty = client.get("/regional/index?format=json").json()
     assert empty["build"] is None and empty["regions"] == []
     assert client.get("/regional/index?format=json").json()["build"] is None  # a GET never builds
@@ -84,6 +88,7 @@ def test_index_page_reads_builds_and_only_the_office_builds(client):
 
 
 def test_benchmark_page(client):
+    login(client, "viewer")  # anonymous visitors see only the portal
     data = client.get("/regional/benchmark?format=json").json()
     assert data["indicator"] == "RD_INTENSITY" and data["period"] == "2024"
     assert len(data["rows"]) == 16 and data["field_size"] == 41

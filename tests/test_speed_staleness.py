@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from web_helpers import login
 
 from yrdplan.services import computed
 from yrdplan.services.accounts import issue_token
@@ -53,6 +54,7 @@ def _pm25(rows: list[dict], region: str = "320100") -> dict:
 
 
 def test_a_new_observation_reaches_every_monitoring_view(client, database):
+    login(client, "viewer")  # anonymous visitors see only the portal
     views = {
         "overview": "/?format=json",
         "indicators": "/indicators?format=json",
@@ -93,6 +95,7 @@ def test_a_new_observation_reaches_every_monitoring_view(client, database):
 
 
 def test_a_correction_in_a_write_session_reaches_the_kept_rows(client, database):
+    login(client, "viewer")  # anonymous visitors see only the portal
     """Not only the API: any write session bumps the versions (here an edited value in place)."""
     url = "/indicators/PM25?format=json"
     before = _kept(client, url)
@@ -113,6 +116,7 @@ def test_a_correction_in_a_write_session_reaches_the_kept_rows(client, database)
 
 
 def test_a_renamed_city_reaches_the_region_list_the_map_and_its_page(client, database):
+    login(client, "viewer")  # anonymous visitors see only the portal
     views = ["/regions?format=json", "/regions", "/regions/320100?format=json", "/api/regions"]
     before = {url: _kept(client, url) for url in views}
     with database.write() as session:
@@ -128,6 +132,7 @@ def test_a_renamed_city_reaches_the_region_list_the_map_and_its_page(client, dat
 
 
 def test_reports_reach_the_reporter_the_review_queue_and_completion(client, database):
+    login(client, "viewer")  # anonymous visitors see only the portal
     reporter, office = _token(database, "nj_fgw"), _token(database, "office")
     mine = _kept(client, "/tasks/mine?format=json", reporter)
     review = _kept(client, "/tasks/review?format=json", office)
@@ -174,6 +179,7 @@ def test_reports_reach_the_reporter_the_review_queue_and_completion(client, data
 
 
 def test_a_page_view_reads_what_is_kept_and_builds_nothing(client, database):
+    login(client, "viewer")  # anonymous visitors see only the portal
     urls = ["/?format=json", "/warnings?format=json", "/regions", "/tasks/completion?format=json"]
     # The first round stores the monitoring run (a write); the second builds on it.
     for url in urls * 2:

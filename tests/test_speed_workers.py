@@ -39,9 +39,24 @@ PAGES = [
 ]
 
 
+_TOKENS: dict[str, str] = {}
+
+
+def _reader(url: str) -> dict[str, str]:
+    """One viewer's token per database (anonymous visitors reach only the public portal), the
+    same for every worker, as one person's requests would be."""
+    if url not in _TOKENS:
+        database = connect(url)
+        with database.write() as session:
+            user_id = session.scalar(select(User.id).where(User.username == "viewer"))
+            _TOKENS[url] = issue_token(session, user_id, "reader")
+        database.dispose()
+    return {"Authorization": f"Bearer {_TOKENS[url]}"}
+
+
 def _worker(url: str) -> TestClient:
     database = connect(url)
-    return TestClient(create_app(load_settings(database_url=url), database))
+    return TestClient(create_app(load_settings(database_url=url), database), headers=_reader(url))
 
 
 def test_two_workers_give_the_same_answers_before_and_after_a_write(any_default_url):
@@ -78,8 +93,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(port: int, path: str) -> bytes:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+def _get(port: int, path: str, headers: dict[str, str]) -> bytes:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
         return response.read()
 
 
@@ -100,17 +116,17 @@ def test_serve_with_two_workers_answers_like_one_app(pg_server, default_pg_templ
         deadline = time.time() + 60
         while True:
             try:
-                _get(port, "/plans?format=json")
+                _get(port, "/plans?format=json", _reader(url))
                 break
             except OSError:
                 assert time.time() < deadline, "server did not start"
                 time.sleep(0.3)
         for path in PAGES:
-            _get(port, path)  # every worker may store or build what it needs first
+            _get(port, path, _reader(url))  # every worker may store or build what it needs first
         for path in PAGES:
             expected = single.get(path).json()
             # Several requests: the two workers take turns, and each must agree.
-            answers = {_get(port, path) for _ in range(4)}
+            answers = {_get(port, path, _reader(url)) for _ in range(4)}
             assert len(answers) == 1, path
             assert json.loads(answers.pop()) == expected, path
     finally:

@@ -10,6 +10,7 @@ from yrdplan.cli.main import app as cli
 
 
 def test_home_page_is_chinese_by_default_and_has_a_json_twin(client):
+    login(client, "viewer")
     page = client.get("/")
     assert page.status_code == 200
     assert "长三角一体化规划实施监测系统" in page.text and 'lang="zh-CN"' in page.text
@@ -18,7 +19,34 @@ def test_home_page_is_chinese_by_default_and_has_a_json_twin(client):
     assert f">{twin['counts']['cities']}<" in page.text
 
 
+def test_an_anonymous_visitor_is_sent_to_the_portal_or_to_log_in(client):
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/public"
+    page = client.get("/tasks/completion?plan=nj-implementation-2020", follow_redirects=False)
+    assert page.status_code == 303
+    assert (
+        page.headers["location"] == "/login?next=/tasks/completion%3Fplan%3Dnj-implementation-2020"
+    )
+    for path in ("/api/regions", "/api/indicators", "/regions?format=json"):
+        refused = client.get(path)
+        assert refused.status_code == 401 and refused.json() == {"error": "log in first"}, path
+    # After logging in from that redirect, the visitor lands where they were going.
+    token = csrf_of(client)
+    landed = client.post(
+        "/login",
+        data={
+            "username": "viewer",
+            "password": "yrdplan-demo",
+            "csrf_token": token,
+            "next": "/tasks/completion?plan=nj-implementation-2020",
+        },
+        follow_redirects=False,
+    )
+    assert landed.headers["location"] == "/tasks/completion?plan=nj-implementation-2020"
+
+
 def test_regions_page_draws_41_cities(client):
+    login(client, "viewer")
     page = client.get("/regions")
     assert page.status_code == 200
     svg = re.search(r"<svg.*?</svg>", page.text, re.S).group(0)
@@ -32,6 +60,7 @@ def test_regions_page_draws_41_cities(client):
 
 
 def test_english_switch(client):
+    login(client, "viewer")
     response = client.get("/lang/en?next=/regions", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/regions"
     page = client.get("/regions")
@@ -81,6 +110,7 @@ def test_api_token(client, database):
 
 
 def test_unknown_region_page_is_404_with_message(client):
+    login(client, "viewer")
     page = client.get("/regions/999999")
     assert page.status_code == 404 and "unknown region code" in page.text
     assert client.get("/regions/999999?format=json").json() == {

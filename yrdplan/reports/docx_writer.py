@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from datetime import datetime
 from html import escape
 
@@ -250,8 +251,19 @@ def _table(docx, table: Table) -> None:
         _orient(docx, landscape=False)
 
 
+# The body of an A4 page is 225 mm high (GB/T 9704 margins 37 + 35 mm): a taller picture leaves
+# its caption alone on the next page (the 41 cities' league table did), so cap its height.
+FIGURE_WIDTH_CM = 15
+FIGURE_MAX_HEIGHT_CM = 19
+
+
 def _figure(docx, figure: Figure, charts: ChartRenderer) -> None:
-    docx.add_picture(io.BytesIO(charts.png(figure.chart, figure.title)), width=Cm(15))
+    png = charts.png(figure.chart, figure.title)
+    width_px, height_px = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
+    if height_px * FIGURE_WIDTH_CM > width_px * FIGURE_MAX_HEIGHT_CM:
+        docx.add_picture(io.BytesIO(png), height=Cm(FIGURE_MAX_HEIGHT_CM))
+    else:
+        docx.add_picture(io.BytesIO(png), width=Cm(FIGURE_WIDTH_CM))
     picture = docx.paragraphs[-1]
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
     # The body's exact 26 pt line height would clip the picture to one line.

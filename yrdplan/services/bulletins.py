@@ -4,8 +4,9 @@ texts, publish, withdraw, download; every step through the audited session.
 Rules
 -----
 * Only the office (or an admin) builds, edits, publishes and withdraws. A draft is visible to
-  them alone; a published document to everyone, including anonymous visitors; a withdrawn one
-  to the office only, with its reason.
+  them alone; a published document to every signed-in user, and to the public (``user=None``)
+  through the portal while the office keeps it open; a withdrawn one to the office only, with
+  its reason.
 * The snapshot is taken once, when the bulletin is built, and never changes; the files are
   rendered from it and the office's texts (``reports.documents``) and stored. Changing the texts
   of a draft re-renders its files; a published document cannot be edited (withdraw it and build
@@ -38,6 +39,7 @@ from yrdplan.services.bulletin_snapshot import (
     snapshot_digest,
 )
 from yrdplan.services.callers import user_id_of
+from yrdplan.services.portal import require_portal_open
 from yrdplan.services.tasks import clean_text, flush_or_conflict
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -182,8 +184,11 @@ def get_bulletin(session: Session, bulletin_id: int) -> Bulletin:
 
 
 def readable_bulletin(session: Session, user: UserInfo | None, bulletin_id: int) -> Bulletin:
-    """The bulletin if ``user`` may read it: published for everyone (``None`` is an anonymous
-    visitor), anything for the office. Otherwise it does not exist, as far as they can tell."""
+    """The bulletin if ``user`` may read it: published for everyone (``None`` is the public,
+    through the portal, and refused while it is closed), anything for the office. Otherwise it
+    does not exist, as far as they can tell."""
+    if user is None:
+        require_portal_open(session)
     bulletin = session.get(Bulletin, bulletin_id)
     if bulletin is None or (
         bulletin.status != "published" and not (user is not None and user.can_manage)
@@ -332,7 +337,10 @@ def bulletin_public(bulletin: Bulletin, *, full: bool = False) -> dict:
 def list_bulletins(
     session: Session, user: UserInfo | None, *, status: str | None = None, kind: str | None = None
 ) -> list[dict]:
-    """Bulletins ``user`` may see, newest first: published only for anyone but the office."""
+    """Bulletins ``user`` may see, newest first: published only for anyone but the office
+    (``None`` is the public, through the portal, and refused while it is closed)."""
+    if user is None:
+        require_portal_open(session)
     if status is not None and status not in STATUSES:
         raise InputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if kind is not None and kind not in KINDS:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, NotFoundError, PermissionDenied, YrdplanError
 from yrdplan.services.callers import user_id_of
+from yrdplan.services.portal import require_portal_open
 from yrdplan.services.tasks import clean_text
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.schema import Bulletin, PublicFeedback, utcnow
@@ -46,7 +47,9 @@ def submit_feedback(
     contact: str = "",
     now: datetime | None = None,
 ) -> PublicFeedback:
-    """Store a visitor's message on a published bulletin or a confirmed plan."""
+    """Store a visitor's message on a published bulletin or a confirmed plan (not while the
+    office has closed the public portal)."""
+    require_portal_open(session)
     now = now or utcnow()
     if (bulletin_id is None) == (plan_ref is None):
         raise InputError("feedback is about one published bulletin or one plan")

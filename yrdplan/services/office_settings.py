@@ -1,5 +1,8 @@
 """The office's settings page: each setting with its current value, its default, and who
-changed it when (from the audit log, which records every change of an instance setting)."""
+changed it when (from the audit log, which records every change of an instance setting).
+
+Settings are numbers (margins, thresholds) or switches (the public portal); the form's text is
+read by the setting's own parser, and a refusal names the setting's key."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import FieldError, InputError
+from yrdplan.services import portal, warning_rules
 from yrdplan.services import tasks as task_service
-from yrdplan.services import warning_rules
 from yrdplan.services.callers import require_manager
 from yrdplan.store.schema import AuditEntry
 
@@ -23,15 +26,31 @@ def _threshold(name: str):
     def write(session: Session, value: float, user: UserInfo) -> float:
         return warning_rules.set_threshold(session, name, value, user)
 
-    return read, write, warning_rules.default_thresholds()[name]
+    return read, write, warning_rules.default_thresholds()[name], "number"
 
 
-# key -> (reader, writer, default); the writers are the use cases the CLI calls too.
+def _number(text: str) -> float:
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError as err:
+        raise InputError(f"{text!r} is not a number") from err
+
+
+_PARSERS = {"number": _number, "switch": portal.parse_switch}
+
+# key -> (reader, writer, default, kind); the writers are the use cases the CLI calls too.
 _SETTINGS = {
+    portal.PORTAL_OPEN_KEY: (
+        portal.portal_open,
+        portal.set_portal_open,
+        portal.DEFAULT_PORTAL_OPEN,
+        "switch",
+    ),
     task_service.LAGGING_MARGIN_KEY: (
         task_service.lagging_margin,
         task_service.set_lagging_margin,
         task_service.DEFAULT_LAGGING_MARGIN,
+        "number",
     ),
     **{
         warning_rules.THRESHOLD_PREFIX + name: _threshold(name) for name in warning_rules.ADJUSTABLE
@@ -52,16 +71,18 @@ def _last_change(session: Session, key: str) -> dict | None:
 
 
 def list_settings(session: Session, user: UserInfo) -> list[dict]:
-    """Every setting the office may change: key, current value, default, last change."""
+    """Every setting the office may change: key, kind (number or switch), current value,
+    default, last change."""
     require_manager(user, "see the settings")
     return [
         {
             "key": key,
+            "kind": kind,
             "value": reader(session),
             "default": default,
             "changed": _last_change(session, key),
         }
-        for key, (reader, _, default) in _SETTINGS.items()
+        for key, (reader, _, default, kind) in _SETTINGS.items()
     ]
 
 
@@ -70,12 +91,9 @@ def change_setting(session: Session, user: UserInfo, key: str, text: str) -> dic
     require_manager(user, "change the settings")
     if key not in _SETTINGS:
         raise FieldError("key", f"unknown setting {key!r}: one of {', '.join(_SETTINGS)}")
-    _, writer, _ = _SETTINGS[key]
+    _, writer, _, kind = _SETTINGS[key]
     try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError as err:
-        raise FieldError(key, f"{text!r} is not a number") from err
-    try:
+        value = _PARSERS[kind](text)
         writer(session, value, user=user)
     except InputError as err:
         raise FieldError(key, str(err)) from err

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -20,6 +21,7 @@ from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionD
 from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
 from yrdplan.store.schema import InstanceSetting
+from yrdplan.web.access import require_login_unless_public
 from yrdplan.web.deps import LoginRequired, PasswordChangeRequired, optional_user
 from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
 from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # Fail closed: every route needs a signed-in user unless web/access.py lists it public.
+        dependencies=[Depends(require_login_unless_public)],
     )
     app.state.settings = settings
     app.state.database = database
@@ -181,6 +185,12 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
+def _here(request: Request) -> str:
+    """The path and query of ``request``, quoted for a ``next=`` parameter."""
+    query = request.url.query
+    return quote(request.url.path + (f"?{query}" if query else ""), safe="/")
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def handle_http_error(request: Request, err: StarletteHTTPException) -> Response:
@@ -197,7 +207,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         status = next((code for kind, code in _STATUS.items() if isinstance(err, kind)), 400)
         is_api = request.url.path.startswith("/api/")
         if isinstance(err, LoginRequired) and not is_api and not wants_json(request):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return RedirectResponse(f"/login?next={_here(request)}", status_code=303)
         if isinstance(err, PasswordChangeRequired) and not is_api and not wants_json(request):
             return RedirectResponse("/account", status_code=303)
         if is_api or wants_json(request):
@@ -211,6 +221,8 @@ def _add_error_handlers(app: FastAPI) -> None:
                 user = optional_user(request, session)
         except YrdplanError:
             user = None
+        # An error may bring its own page (the closed public portal, say).
+        template = getattr(err, "template", "error.html")
         return render(
-            request, "error.html", {"status": status, "message": str(err)}, user, status_code=status
+            request, template, {"status": status, "message": str(err)}, user, status_code=status
         )

@@ -24,10 +24,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.throttled": ("登录失败次数过多，请稍后再试", "Too many failed log-ins; try again later"),
     "home.title": ("总览", "Overview"),
     "home.welcome": ("欢迎", "Welcome"),
-    "home.public": (
-        "未登录：仅显示已公开的信息。",
-        "Not logged in: only published material is shown.",
-    ),
     "home.counts": ("系统概况", "At a glance"),
     "home.delivery": ("任务落实", "Delivery"),
     "home.completion": ("完成率", "Completion"),
@@ -1024,6 +1020,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "o.setting": ("设置项", "Setting"),
     "o.default": ("默认值", "Default"),
     "o.changed": ("最近修改", "Last changed"),
+    "o.setting.portal.open": (
+        "公众参与门户：未登录的访问者可查看已公开发布的内容并提交意见建议",
+        "Public portal: visitors without an account see published material and leave feedback",
+    ),
+    "o.on": ("开启", "On"),
+    "o.off": ("关闭", "Off"),
     "o.setting.delivery.lagging_margin": (
         "进度滞后容差（百分点）",
         "Lagging margin (percentage points)",
@@ -1095,6 +1097,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Warning: levels added for a binding indicator's shortfall",
     ),
     "o.hub": ("办公室管理", "Office administration"),
+    # the public portal switched off (services/portal.py)
+    "portal.closed.title": ("公众参与门户已关闭", "The public portal is closed"),
+    "portal.closed.text": (
+        "区域合作办公室已暂时关闭公众参与门户，已发布的通报和评估报告暂不对外提供，也暂不接收意见建议。",
+        "The regional cooperation office has closed the public portal for now: published "
+        "bulletins and evaluations are not available to the public, and feedback is not taken.",
+    ),
+    "portal.closed.login": ("工作人员请登录", "Staff: log in"),
 }
 
 

@@ -3,7 +3,7 @@
 Pages for the office: ``/bulletins`` (list, build), ``/bulletins/{id}`` (preview, texts, publish,
 withdraw, downloads), ``/evaluations/assess`` (assessments), ``/feedback`` (answer). Public:
 ``/public`` and ``/public/bulletins/{id}``, where only published documents exist, and the
-feedback form. The API mirrors them under ``/api/bulletins`` and ``/api/feedback``.
+feedback form; all of them answer 403 "closed" while the office has closed the portal. The API mirrors them under ``/api/bulletins`` and ``/api/feedback``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from yrdplan.errors import InputError
 from yrdplan.services import bulletins as service
 from yrdplan.services import feedback as feedback_service
 from yrdplan.services.evaluations import AssessmentIn, enter_assessment
+from yrdplan.services.portal import require_portal_open
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,
@@ -34,6 +35,14 @@ from yrdplan.web.views import bulletins as views
 
 router = APIRouter()
 CSRF = [Depends(verify_csrf)]
+
+
+def portal_is_open(session: SessionDep) -> None:
+    """The portal's routes say "closed" first, before any check of the request itself."""
+    require_portal_open(session)
+
+
+PORTAL = [Depends(portal_is_open)]
 
 
 def _download(row) -> Response:
@@ -222,7 +231,7 @@ def feedback_answer_form(
 # --- the public portal ------------------------------------------------------------------------
 
 
-@router.get("/public", response_model=views.PortalPublic, tags=["public"])
+@router.get("/public", response_model=views.PortalPublic, tags=["public"], dependencies=PORTAL)
 def portal_page(request: Request, session: SessionDep, user: OptionalUser):
     """公众参与: published bulletins and evaluations, the published overview and dashboard."""
     data = views.portal_view(session)
@@ -231,7 +240,10 @@ def portal_page(request: Request, session: SessionDep, user: OptionalUser):
 
 
 @router.get(
-    "/public/bulletins/{bulletin_id}", response_model=views.BulletinDetailPublic, tags=["public"]
+    "/public/bulletins/{bulletin_id}",
+    response_model=views.BulletinDetailPublic,
+    tags=["public"],
+    dependencies=PORTAL,
 )
 def portal_bulletin_page(
     bulletin_id: int, request: Request, session: SessionDep, user: OptionalUser
@@ -241,7 +253,7 @@ def portal_bulletin_page(
     return _page(request, "portal_bulletin.html", data, user)
 
 
-@router.get("/public/bulletins/{bulletin_id}/files/{fmt}", tags=["public"])
+@router.get("/public/bulletins/{bulletin_id}/files/{fmt}", tags=["public"], dependencies=PORTAL)
 def portal_download(bulletin_id: int, fmt: str, session: SessionDep):
     """Download a published document."""
     return _download(service.bulletin_file(session, None, bulletin_id, fmt))
@@ -251,7 +263,7 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/public/feedback", include_in_schema=False, dependencies=CSRF)
+@router.post("/public/feedback", include_in_schema=False, dependencies=PORTAL + CSRF)
 def portal_feedback_form(
     request: Request,
     database: DatabaseDep,
@@ -372,7 +384,7 @@ def api_withdraw(
         return service.bulletin_public(bulletin, full=True)
 
 
-@router.post("/api/feedback", tags=["public"], status_code=201, dependencies=CSRF)
+@router.post("/api/feedback", tags=["public"], status_code=201, dependencies=PORTAL + CSRF)
 def api_feedback(body: FeedbackCreate, request: Request, database: DatabaseDep):
     """Leave 意见建议 on a published bulletin or a plan (no log-in; rate- and size-limited)."""
     try:
