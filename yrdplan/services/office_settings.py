@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import FieldError, InputError
+from yrdplan.services import reminders
 from yrdplan.services import tasks as task_service
 from yrdplan.services import warning_rules
 from yrdplan.services.callers import require_manager
@@ -36,6 +37,16 @@ _SETTINGS = {
     **{
         warning_rules.THRESHOLD_PREFIX + name: _threshold(name) for name in warning_rules.ADJUSTABLE
     },
+    reminders.ENABLED_KEY: (
+        reminders.reminders_enabled,
+        reminders.set_reminders_enabled,
+        reminders.DEFAULT_ENABLED,
+    ),
+    reminders.DAYS_KEY: (
+        reminders.reminder_days,
+        reminders.set_reminder_days,
+        reminders.DEFAULT_DAYS,
+    ),
 }
 
 

@@ -1095,6 +1095,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Warning: levels added for a binding indicator's shortfall",
     ),
     "o.hub": ("办公室管理", "Office administration"),
+    "o.setting.reminders.enabled": (
+        "报送提醒（1 开启，0 关闭）",
+        "Reporting reminders (1 on, 0 off)",
+    ),
+    "o.setting.reminders.days_before": (
+        "截止日前几天开始提醒（天）",
+        "Remind this many days before the due date",
+    ),
+    # reporting reminders (issue 11)
+    "r.title": ("报送提醒", "Reporting reminders"),
+    "d.nav.reminders": ("报送提醒", "Reminders"),
+    "r.rule": (
+        "截至 {as_of}：开启中的调度在 {days} 天内截止或已逾期、仍未报送的牵头单位。",
+        "As of {as_of}: lead units that still owe reports in open cycles due within {days} days or overdue.",
+    ),
+    "r.off": ("报送提醒已关闭。", "Reporting reminders are off."),
+    "r.none": ("目前没有需要提醒的单位。", "No unit needs a reminder now."),
+    "r.cycle": ("调度", "Cycle"),
+    "r.days_left": ("剩余天数", "Days left"),
+    "r.overdue": ("逾期 {days} 天", "{days} days overdue"),
+    "r.owed": ("未报送任务", "Reports owed"),
+    "r.tasks": ("任务", "Tasks"),
+    "r.banner": (
+        "提醒：{cycle} 将于 {due} 截止（还有 {days} 天），本单位还有 {owed} 项任务未报送。",
+        "Reminder: {cycle} is due on {due} ({days} days left); your unit still owes {owed} report(s).",
+    ),
+    "r.banner_overdue": (
+        "提醒：{cycle} 已于 {due} 截止（逾期 {days} 天），本单位还有 {owed} 项任务未报送。",
+        "Reminder: {cycle} was due on {due} ({days} days ago); your unit still owes {owed} report(s).",
+    ),
+    "r.go": ("去填报", "Report now"),
 }
 
 
