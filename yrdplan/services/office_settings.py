@@ -50,6 +50,18 @@ _SETTINGS = {
 }
 
 
+def _allowed(key: str) -> dict:
+    """What ``key`` takes, for the form's message: a text key of the web and its numbers."""
+    if key == task_service.LAGGING_MARGIN_KEY:
+        return {"key": "fe.range_below", "low": 0, "high": 100}
+    if key == reminders.ENABLED_KEY:
+        return {"key": "fe.flag"}
+    if key == reminders.DAYS_KEY:
+        return {"key": "fe.whole_range", "low": 0, "high": reminders.MAX_DAYS}
+    kind, low, high = warning_rules.ADJUSTABLE[key.removeprefix(warning_rules.THRESHOLD_PREFIX)]
+    return {"key": "fe.whole_range" if kind is int else "fe.range", "low": low, "high": high}
+
+
 def _last_change(session: Session, key: str) -> dict | None:
     entry = session.scalar(
         select(AuditEntry)
@@ -80,14 +92,20 @@ def change_setting(session: Session, user: UserInfo, key: str, text: str) -> dic
     """Set one setting from the form's text; ``FieldError`` naming the key when refused."""
     require_manager(user, "change the settings")
     if key not in _SETTINGS:
-        raise FieldError("key", f"unknown setting {key!r}: one of {', '.join(_SETTINGS)}")
+        raise FieldError(
+            "key",
+            f"unknown setting {key!r}: one of {', '.join(_SETTINGS)}",
+            "fe.one_of",
+            choices=", ".join(_SETTINGS),
+        )
     _, writer, _ = _SETTINGS[key]
     try:
         value = float(text.strip().replace(",", "."))
     except ValueError as err:
-        raise FieldError(key, f"{text!r} is not a number") from err
+        raise FieldError(key, f"{text!r} is not a number", "fe.not_number", text=text) from err
     try:
         writer(session, value, user=user)
     except InputError as err:
-        raise FieldError(key, str(err)) from err
+        allowed = _allowed(key)
+        raise FieldError(key, str(err), allowed.pop("key"), **allowed) from err
     return next(s for s in list_settings(session, user) if s["key"] == key)
