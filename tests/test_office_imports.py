@@ -48,8 +48,7 @@ def test_every_cli_import_is_on_the_imports_page(client):
     imports = {
         name
         for name, command in _commands(typer.main.get_command(cli))
-        if name not in NOT_IMPORTS
-        and any(p.name in ("file", "import_") for p in command.params)
+        if name not in NOT_IMPORTS and any(p.name in ("file", "import_") for p in command.params)
     }
     assert imports == set(import_preview.CLI_IMPORTS)
     login(client, "office")

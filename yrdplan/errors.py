@@ -41,9 +41,7 @@ class FieldError(InputError):
     reader's language. Without a key the form shows the English message.
     """
 
-    def __init__(
-        self, field: str, message: str, key: str | None = None, **params: object
-    ) -> None:
+    def __init__(self, field: str, message: str, key: str | None = None, **params: object) -> None:
         self.field = field
         self.message = message
         self.key = key

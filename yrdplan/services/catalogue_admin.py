@@ -175,7 +175,9 @@ def check_formula(catalogue: dict[str, str | None], code: str, formula: str) -> 
 
 def _choice(value: str, aliases: dict[str, tuple[str, ...]], field: str) -> str:
     if value not in aliases:
-        raise FieldError(field, f"one of {', '.join(aliases)}", "fe.one_of", choices=", ".join(aliases))
+        raise FieldError(
+            field, f"one of {', '.join(aliases)}", "fe.one_of", choices=", ".join(aliases)
+        )
     return value
 
 
@@ -187,7 +189,9 @@ def save_indicator(session: Session, user: UserInfo, form: IndicatorForm, *, new
     if new:
         if not _CODE.match(code) or len(code) > 64:
             raise FieldError(
-                "code", "a letter, then letters, digits or _ (formulas name it)", "fe.indicator_code"
+                "code",
+                "a letter, then letters, digits or _ (formulas name it)",
+                "fe.indicator_code",
             )
         if code.upper() in {c.upper() for c in rows}:
             raise FieldError("code", f"indicator {code!r} exists already", "fe.exists", code=code)

@@ -252,7 +252,10 @@ def stage_import(
     _require_importer(user, kind)
     if kind not in IMPORT_KINDS:
         raise FieldError(
-            "kind", f"one of {', '.join(IMPORT_KINDS)}", "fe.one_of", choices=", ".join(IMPORT_KINDS)
+            "kind",
+            f"one of {', '.join(IMPORT_KINDS)}",
+            "fe.one_of",
+            choices=", ".join(IMPORT_KINDS),
         )
     name = Path(filename or "").name
     if Path(name).suffix.lower() not in IMPORT_KINDS[kind]:

@@ -8,9 +8,8 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import FieldError, InputError
-from yrdplan.services import reminders
+from yrdplan.services import reminders, warning_rules
 from yrdplan.services import tasks as task_service
-from yrdplan.services import warning_rules
 from yrdplan.services.callers import require_manager
 from yrdplan.store.schema import AuditEntry
 

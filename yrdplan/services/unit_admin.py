@@ -108,7 +108,9 @@ def _check(session: Session, form: UnitForm, unit: Unit | None) -> tuple[int | N
     if not _clean_name(form.name):
         raise FieldError("name", "a unit needs a name", "fe.required")
     if form.kind not in UNIT_KINDS:
-        raise FieldError("kind", f"one of {', '.join(UNIT_KINDS)}", "fe.one_of", choices=", ".join(UNIT_KINDS))
+        raise FieldError(
+            "kind", f"one of {', '.join(UNIT_KINDS)}", "fe.one_of", choices=", ".join(UNIT_KINDS)
+        )
     region = form.region_code.strip() or None
     if region:
         try:

@@ -111,7 +111,9 @@ def _check_form(session: Session, form: UserForm, *, new: bool) -> None:
                 count=accounts.MIN_PASSWORD_LENGTH,
             )
     if form.role not in ROLES:
-        raise FieldError("role", f"one of {', '.join(ROLES)}", "fe.one_of", choices=", ".join(ROLES))
+        raise FieldError(
+            "role", f"one of {', '.join(ROLES)}", "fe.one_of", choices=", ".join(ROLES)
+        )
     if form.role == "unit_reporter":
         if not form.unit_code:
             raise FieldError(

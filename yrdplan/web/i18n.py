@@ -1140,8 +1140,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Plan baselines: no file; taken from a stored plan's text on its plan page",
     ),
     "o.plan_kind": ("规划类型（规划文本）", "Plan kind (plan documents)"),
-    "o.plan_region": ("规划所属地区代码（规划文本，可选）", "Region code (plan documents, optional)"),
-    "o.plan_parent": ("上位规划代码（规划文本，可选）", "Parent plan code (plan documents, optional)"),
+    "o.plan_region": (
+        "规划所属地区代码（规划文本，可选）",
+        "Region code (plan documents, optional)",
+    ),
+    "o.plan_parent": (
+        "上位规划代码（规划文本，可选）",
+        "Parent plan code (plan documents, optional)",
+    ),
     "o.agreement_reason": ("修订理由（协议新版本）", "Reason (a new agreement version)"),
     "o.plan_draft": (
         "规划 {code} 第 {version} 版（草稿）：任务 {tasks} 项，目标 {targets} 个，删除节点 {removed} 个。草稿须在规划页审核确认后生效。",
@@ -1223,15 +1229,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "目标年份 {year} 须晚于基期年份",
         "the target year {year} is not after the base year",
     ),
-    "fe.standard_needed": ("请填写执行标准（如 GB 3095-2012）", "name the standard (e.g. GB 3095-2012)"),
+    "fe.standard_needed": (
+        "请填写执行标准（如 GB 3095-2012）",
+        "name the standard (e.g. GB 3095-2012)",
+    ),
     "fe.standard_value": (
         "该标准在此没有已知限值，请填写数值",
         "this standard sets no known limit here; give the value",
     ),
-    "fe.reason_needed": ("请说明理由（规划原文、修订通知等）", "say why (the plan's text, a revision notice …)"),
+    "fe.reason_needed": (
+        "请说明理由（规划原文、修订通知等）",
+        "say why (the plan's text, a revision notice …)",
+    ),
     "fe.no_task": ("没有编号为 {task} 的任务", "no task {task}"),
     "fe.not_task": ("“{text}”不是任务编号", "{text!r} is not a task number"),
-    "fe.username": ("用户名须为 1 到 64 个可打印字符", "a user name of 1 to 64 printable characters"),
+    "fe.username": (
+        "用户名须为 1 到 64 个可打印字符",
+        "a user name of 1 to 64 printable characters",
+    ),
     "fe.username_space": ("用户名不能含空格", "a user name has no spaces"),
     "fe.password_short": ("密码至少 {count} 位", "at least {count} characters"),
     "fe.wrong_password": ("当前密码不正确", "wrong password"),
@@ -1258,7 +1273,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "须为不小于 {low:g}、小于 {high:g} 的数",
         "a number from {low:g} up to (not including) {high:g}",
     ),
-    "fe.whole_range": ("须为 {low:g} 到 {high:g} 之间的整数", "a whole number from {low:g} to {high:g}"),
+    "fe.whole_range": (
+        "须为 {low:g} 到 {high:g} 之间的整数",
+        "a whole number from {low:g} to {high:g}",
+    ),
 }
 
 
