@@ -186,7 +186,7 @@ def test_a_units_banner_shows_only_its_own_reminders(client, database, plan_cycl
         mine = client.get("/tasks/mine?format=json").json()
         assert [r["cycle_id"] for r in mine["reminders"]] == cycle_ids
         page = client.get("/tasks/mine").text
-        assert page.count('class="alert reminder"') == len(cycle_ids)
+        assert page.count(' reminder" role="status"') == len(cycle_ids)
         if username == "hb":
             assert "提醒：overdue 已于" in page and "本单位还有 1 项任务未报送" in page
         # A reporter does not see the office's list.
