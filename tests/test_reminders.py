@@ -192,6 +192,18 @@ def test_a_units_banner_shows_only_its_own_reminders(client, database, plan_cycl
         # A reporter does not see the office's list.
         assert client.get("/tasks/reminders?format=json").status_code == 403
 
+    # Reminders off: the banner goes (the cached page is rebuilt, settings being data).
+    client.cookies.clear()
+    login(client, "office")
+    client.post(
+        "/settings",
+        data={"csrf_token": csrf_of(client), "key": "reminders.enabled", "value": "0"},
+    )
+    client.cookies.clear()
+    login(client, "jt1")
+    assert client.get("/tasks/mine?format=json").json()["reminders"] == []
+    assert ' reminder" role="status"' not in client.get("/tasks/mine").text
+
 
 def test_reminders_need_the_office_and_a_caller(database, plan_cycles):
     with database.read() as session:
