@@ -19,8 +19,8 @@ from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services import cycles
 from yrdplan.services import tasks as task_service
-from yrdplan.store.schema import Unit
 from yrdplan.settings import load_settings
+from yrdplan.store.schema import Unit
 from yrdplan.web.app import create_app
 
 pytestmark = pytest.mark.browser

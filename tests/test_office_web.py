@@ -179,7 +179,10 @@ def test_office_day_indicator_target_import_with_preview_and_settings(client, da
         "kind": "indicative",
         "frequency": "month",
     }
-    for formula, message in [("EXP_M / GDPX", "未知或已停用的指标代码：GDPX"), ("EXP_M / (1 - 1)", "除以常数零")]:
+    for formula, message in [
+        ("EXP_M / GDPX", "未知或已停用的指标代码：GDPX"),
+        ("EXP_M / (1 - 1)", "除以常数零"),
+    ]:
         refused = _post(client, "/catalogue", formula=formula, **typed)
         assert refused.status_code == 400 and message in " ".join(_field_errors(refused))
         assert f'value="{formula}"' in refused.text
