@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from browser import browser_page, log_in, running_server, screenshot
@@ -248,3 +249,23 @@ def test_reporting_reminders_from_the_settings_page_to_a_units_banner(base_url, 
         banners = page.locator(".reminder")
         assert banners.count() == 2 and "本单位还有 2 项任务未报送" in banners.first.inner_text()
         screenshot(page, "office-12-reminder-banner")
+
+
+def test_a_plan_document_through_the_imports_page(base_url, database):
+    plan = Path(__file__).parent / "fixtures" / "plans" / "utf8_bom_plan.txt"
+    with browser_page() as page:
+        log_in(page, base_url, "office")
+        page.goto(f"{base_url}/imports")
+        page.select_option("#import-form [name=kind]", "plans")
+        page.set_input_files("#import-form input[type=file]", str(plan))
+        page.click("#import-form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert "草稿" in page.locator("#plan-draft").inner_text()
+        assert "尚未写入" in page.locator("#summary").inner_text()
+        screenshot(page, "office-13-plan-preview")
+        page.click("#confirm")
+        page.wait_for_load_state("networkidle")
+        page.click("#plan-review")
+        page.wait_for_load_state("networkidle")
+        assert "/versions/1" in page.url
+        screenshot(page, "office-14-plan-draft")

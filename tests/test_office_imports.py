@@ -69,6 +69,8 @@ def test_a_plan_document_previews_then_confirms_as_a_draft(client, database):
     report = preview["report"]
     assert report["kind"] == "plans" and report["added"] == report["read"] > 0
     assert report["revised"] == 0 and report["version"] == 1 and report["tasks"] > 0
+    assert len(report["nodes"]) == report["read"]
+    assert {n["change"] for n in report["nodes"]} == {"added"}
     assert _count(database, Plan) == plans  # the preview wrote nothing
     page = client.get(staged.headers["location"]).text
     assert 'id="plan-draft"' in page and "草稿" in page
@@ -90,6 +92,7 @@ def test_a_plan_document_previews_then_confirms_as_a_draft(client, database):
     staged = _upload(client, "plans", "方案.txt", PLAN_TEXT, plan=report["plan_code"])
     again = client.get(f"{staged.headers['location']}?format=json").json()["report"]
     assert (again["version"], again["added"], again["revised"]) == (2, 0, 0)
+    assert again["nodes"] == []  # nothing added, changed or removed to list
     assert again["unchanged"] == again["read"]
 
 

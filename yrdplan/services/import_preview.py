@@ -13,7 +13,7 @@ import io
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -183,6 +183,10 @@ def _runner(
     return lambda s: indicator_data.import_indicators(s, path)
 
 
+#: Nodes listed in a plan document's preview (the draft's page shows them all).
+PREVIEW_NODES = 300
+
+
 @dataclass
 class PlanImportReport(ImportReport):
     """A plan document read as a draft: its nodes are the rows; where the draft will be."""
@@ -193,10 +197,12 @@ class PlanImportReport(ImportReport):
     tasks: int = 0
     targets: int = 0
     removed: int = 0
+    nodes: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return super().to_dict() | {
             "removed": self.removed,
+            "nodes": self.nodes,
             "plan_code": self.plan_code,
             "plan_id": self.plan_id,
             "version": self.version,
@@ -223,6 +229,25 @@ def _import_plan(session: Session, path: Path, options: dict, user: UserInfo) ->
     added = summary.get("nodes_added", 0) if result.diff else result.nodes
     revised = summary.get("nodes_changed", 0)
     problems = [replace(p, file=p.file or path.name) for p in parsed.problems]
+    depth = _depths(parsed.nodes)
+    if result.diff:
+        new_nodes = {n.id: n for n in parsed.nodes}
+        nodes = result.diff.get("nodes", {})
+        shown = [(new_nodes.get(n.get("id")), "added") for n in nodes.get("added", [])] + [
+            (new_nodes.get(c.get("new_id")), "changed") for c in nodes.get("changed", [])
+        ]
+        rows = [_node_row(n, change, depth) for n, change in shown if n is not None]
+        rows += [
+            {
+                "label": n.get("label", ""),
+                "title": n.get("title", ""),
+                "depth": 0,
+                "change": "removed",
+            }
+            for n in nodes.get("removed", [])
+        ]
+    else:
+        rows = [_node_row(n, "added", depth) for n in parsed.nodes]
     return PlanImportReport(
         path.name,
         "plans",
@@ -237,7 +262,25 @@ def _import_plan(session: Session, path: Path, options: dict, user: UserInfo) ->
         tasks=result.tasks,
         targets=result.targets,
         removed=summary.get("nodes_removed", 0),
+        nodes=rows[:PREVIEW_NODES],
     )
+
+
+def _depths(nodes) -> dict[str, int]:
+    parents = {n.id: n.parent for n in nodes}
+    depth: dict[str, int] = {}
+    for node in nodes:  # document order: a parent comes before its children
+        depth[node.id] = depth.get(parents[node.id], -1) + 1 if parents[node.id] else 0
+    return depth
+
+
+def _node_row(node, change: str, depth: dict[str, int]) -> dict:
+    return {
+        "label": node.label,
+        "title": node.title[:120],
+        "depth": depth.get(node.id, 0),
+        "change": change,
+    }
 
 
 def _agreement_report(done: benefit.AgreementImport, name: str) -> ImportReport:

@@ -1154,6 +1154,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Plan {code}, version {version} (draft): {tasks} tasks, {targets} targets, {removed} nodes removed. The draft takes effect once confirmed on its plan page.",
     ),
     "o.plan_review": ("去审核草稿", "Review the draft"),
+    "o.plan_nodes": ("将导入的结构", "What the draft will hold"),
+    "o.change": ("变化", "Change"),
+    "o.node": ("部分、章节与任务", "Parts, sections and tasks"),
+    "o.change.added": ("新增", "added"),
+    "o.change.changed": ("修改", "changed"),
+    "o.change.removed": ("删除", "removed"),
     # reporting reminders (issue 11)
     "r.title": ("报送提醒", "Reporting reminders"),
     "d.nav.reminders": ("报送提醒", "Reminders"),
