@@ -157,7 +157,7 @@ def test_the_settings_change_the_list_audited_and_refusals_write_nothing(
     assert "报送提醒已关闭" in client.get(f"/tasks/reminders?as_of={TODAY}").text
 
 
-def test_downloads_and_the_cli_give_the_same_list(client, database, plan_cycles):
+def test_downloads_and_the_cli_give_the_same_list(client, database, plan_cycles, tmp_path):
     assert login(client, "office").status_code == 303
     page = client.get("/tasks/reminders")
     assert page.status_code == 200 and 'data-unit="t-fg"' in page.text
@@ -175,6 +175,13 @@ def test_downloads_and_the_cli_give_the_same_list(client, database, plan_cycles)
     assert [(r["cycle"], r["unit_code"]) for r in json.loads(shown.output)] == [
         (r[0], r[4]) for r in table[1:]
     ]
+    out = tmp_path / "提醒.xlsx"
+    written = CliRunner().invoke(
+        cli, ["cycles", "reminders", "--db", database.url, "--out", str(out)]
+    )
+    assert written.exit_code == 0 and "5 reminders" in written.output
+    rows = [list(r) for r in load_workbook(out).active.iter_rows(values_only=True)]
+    assert [["" if c is None else str(c) for c in r] for r in rows] == table
 
 
 def test_a_units_banner_shows_only_its_own_reminders(client, database, plan_cycles):
