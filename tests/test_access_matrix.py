@@ -167,6 +167,8 @@ POST   /tasks/mine/report                               L R R R R R R
 GET    /tasks/plan/{plan_ref}                           L R R R R R R
 GET    /tasks/plan/{plan_ref}/checklist.xlsx            L R R R F R R
 POST   /tasks/plan/{plan_ref}/import                    L F F F F R R
+GET    /tasks/reminders                                 L F F F F R R
+GET    /tasks/reminders.{fmt}                           L F F F F R R
 GET    /tasks/reports/{report_id}/evidence/{file_id}    L R R R R R R
 GET    /tasks/review                                    L F F F F R R
 POST   /tasks/review/{report_id}                        L F F F F R R

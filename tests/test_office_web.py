@@ -40,7 +40,7 @@ def test_admin_adds_a_reporter_resets_and_the_user_must_choose_a_password(client
     assert login(client, "admin").status_code == 303
     refused = _post(client, "/users", username="rep", role="unit_reporter", password="short")
     assert refused.status_code == 400
-    assert _field_errors(refused) == ["at least 8 characters"]
+    assert _field_errors(refused) == ["密码至少 8 位"]  # zh-CN by default
     assert 'value="rep"' in refused.text  # what was typed comes back
     made = _post(
         client,
@@ -89,7 +89,7 @@ def test_admin_adds_a_reporter_resets_and_the_user_must_choose_a_password(client
 def test_the_last_admin_cannot_be_disabled_and_tokens_are_shown_once(client, database):
     login(client, "admin")
     refused = _post(client, "/users/admin/active", active="0")
-    assert refused.status_code == 400 and "last active admin" in refused.text
+    assert refused.status_code == 400 and "最后一位在用的系统管理员" in refused.text
     issued = _post(client, "/account/tokens", name="script")
     token = re.search(r'id="new-token">[^<]*<code>([^<]+)</code>', issued.text).group(1)
     assert client.get("/api/me", headers={"authorization": f"Bearer {token}"}).status_code == 200
@@ -113,9 +113,7 @@ def test_units_are_added_edited_and_merged_with_their_tasks(client, database):
     )
     assert made.status_code == 200 and 'id="done"' in made.text
     itself = _post(client, "/units/merge", source="nj-kj2", target="nj-kj2")
-    assert itself.status_code == 400 and _field_errors(itself) == [
-        "a unit cannot be merged into itself"
-    ]
+    assert itself.status_code == 400 and _field_errors(itself) == ["单位不能并入自身"]
     with database.read() as session:
         old = session.scalar(select(Unit).where(Unit.code == "nj-kjj"))
         led = session.scalar(
@@ -181,7 +179,10 @@ def test_office_day_indicator_target_import_with_preview_and_settings(client, da
         "kind": "indicative",
         "frequency": "month",
     }
-    for formula, message in [("EXP_M / GDPX", "GDPX"), ("EXP_M / (1 - 1)", "zero")]:
+    for formula, message in [
+        ("EXP_M / GDPX", "未知或已停用的指标代码：GDPX"),
+        ("EXP_M / (1 - 1)", "除以常数零"),
+    ]:
         refused = _post(client, "/catalogue", formula=formula, **typed)
         assert refused.status_code == 400 and message in " ".join(_field_errors(refused))
         assert f'value="{formula}"' in refused.text
@@ -200,7 +201,7 @@ def test_office_day_indicator_target_import_with_preview_and_settings(client, da
         value_high="3",
         reason="r",
     )
-    assert band.status_code == 400 and "high end" in " ".join(_field_errors(band))
+    assert band.status_code == 400 and "上限低于下限" in " ".join(_field_errors(band))
     early = _post(
         client,
         "/targets",
@@ -213,7 +214,7 @@ def test_office_day_indicator_target_import_with_preview_and_settings(client, da
         relative_change="5",
         reason="r",
     )
-    assert early.status_code == 400 and "base year" in " ".join(_field_errors(early))
+    assert early.status_code == 400 and "须晚于基期年份" in " ".join(_field_errors(early))
     for value, reason in (("300", "规划纲要"), ("320", "中期调整")):
         saved = _post(
             client,
@@ -336,8 +337,9 @@ def test_checklist_and_crosswalk_imports_preview_like_the_cli(client, database):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_every_template_previews_without_errors(client, database, fmt):
     login(client, "office")
-    imports = client.get("/imports?format=json").json()["kinds"]
-    for kind in [k for k in imports if k != "checklists"]:
+    page = client.get("/imports?format=json").json()
+    imports = page["kinds"]
+    for kind in page["templates"]:
         if f".{fmt}" not in imports[kind]:
             assert client.get(f"/imports/templates/{kind}.{fmt}").status_code == 404
             continue
@@ -370,9 +372,9 @@ def test_warning_thresholds_change_the_stored_warnings(client, database):
         before = data_fingerprint(session)
         levels_before = _levels(current_results(session, database).rows)
     refused = _post(client, "/settings", key="warnings.binding_steps", value="1.5")
-    assert refused.status_code == 400 and "whole number" in _field_errors(refused)[0]
+    assert refused.status_code == 400 and _field_errors(refused) == ["须为 0 到 3 之间的整数"]
     refused = _post(client, "/settings", key="warnings.behind_share", value="2")
-    assert "between 0.0 and 1.0" in _field_errors(refused)[0]
+    assert _field_errors(refused) == ["须为 0 到 1 之间的数"]
     _post(client, "/settings", key="warnings.behind_share", value="0.01")
     _post(client, "/settings", key="warnings.binding_steps", value="3")
     shown = {s["key"]: s for s in client.get("/settings?format=json").json()["settings"]}

@@ -34,9 +34,16 @@ class DatabaseError(YrdplanError):
 
 
 class FieldError(InputError):
-    """Bad input in one field of a form: ``field`` names it, so the form shows the message there."""
+    """Bad input in one field of a form: ``field`` names it, so the form shows the message there.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``message`` is English (the command line and the API's ``error``); ``key`` and ``params``
+    name the same message in the web's texts (``yrdplan.web.i18n``), so a form shows it in the
+    reader's language. Without a key the form shows the English message.
+    """
+
+    def __init__(self, field: str, message: str, key: str | None = None, **params: object) -> None:
         self.field = field
         self.message = message
+        self.key = key
+        self.params = params
         super().__init__(f"{field}: {message}")

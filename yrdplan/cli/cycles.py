@@ -24,6 +24,7 @@ from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import CYCLE_KINDS
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services import cycles as cycle_service
+from yrdplan.services import reminders as reminder_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.settings import load_settings
@@ -105,6 +106,35 @@ def completeness(
         rows = cycle_service.completeness(session, ids, as_of=parse_iso_date(as_of, "--as-of"))
     columns = ["cycle", "unit", "expected", "submitted", "on_time", "late", "missing", "pending"]
     print_rows(rows, columns, fmt, title="Reporting completeness")
+
+
+@app.command("reminders")
+def reminders(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge as of (default today).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the list to a .xlsx or .csv file.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Units that still owe reports in open cycles due within the reminder days, or overdue."""
+    with open_database(db) as database, database.read() as session:
+        data = reminder_service.office_reminders(
+            session, SYSTEM_CALLER, today=parse_iso_date(as_of, "--as-of")
+        )
+    if out is not None:
+        _, content = reminder_service.reminders_file(data["rows"], out.suffix.lstrip(".").lower())
+        out.write_bytes(content)
+        console.print(f"Wrote {len(data['rows'])} reminders to {out}")
+        return
+    if not data["enabled"]:
+        console.print("Reporting reminders are off (settings: reminders.enabled).")
+        return
+    columns = ["cycle", "due_on", "days_left", "unit_code", "unit", "contact", "owed"]
+    title = f"Reports owed, due within {data['days_before']} days or overdue"
+    print_rows(data["rows"], columns, fmt, title=title)
 
 
 @app.command("reports")

@@ -135,24 +135,34 @@ def check_formula(catalogue: dict[str, str | None], code: str, formula: str) -> 
     try:
         names = formula_references(formula)
     except ValueError as err:
-        raise FieldError("formula", str(err)) from err
+        raise FieldError("formula", str(err), "fe.formula_syntax", detail=str(err)) from err
     text = unicodedata.normalize("NFKC", formula).replace("×", "*").replace("÷", "/")
     for node in ast.walk(ast.parse(text.strip(), mode="eval")):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             if _constant_value(node.right) == 0:
-                raise FieldError("formula", "divides by a constant zero")
+                raise FieldError("formula", "divides by a constant zero", "fe.divide_zero")
     unknown = [name for name in names if name not in catalogue and name != code]
     if unknown:
-        raise FieldError("formula", f"unknown indicator code(s): {', '.join(unknown)}")
+        raise FieldError(
+            "formula",
+            f"unknown indicator code(s): {', '.join(unknown)}",
+            "fe.unknown_codes",
+            codes=", ".join(unknown),
+        )
     if code in names:
-        raise FieldError("formula", f"the formula of {code} uses {code} itself")
+        raise FieldError(
+            "formula", f"the formula of {code} uses {code} itself", "fe.formula_self", code=code
+        )
     # A circle through other formulas: follow references from each named code back to ``code``.
     seen, stack = set(), list(names)
     while stack:
         name = stack.pop()
         if name == code:
             raise FieldError(
-                "formula", f"circular: {code} is used by the formula of a code it names"
+                "formula",
+                f"circular: {code} is used by the formula of a code it names",
+                "fe.formula_circle",
+                code=code,
             )
         if name in seen:
             continue
@@ -165,7 +175,9 @@ def check_formula(catalogue: dict[str, str | None], code: str, formula: str) -> 
 
 def _choice(value: str, aliases: dict[str, tuple[str, ...]], field: str) -> str:
     if value not in aliases:
-        raise FieldError(field, f"one of {', '.join(aliases)}")
+        raise FieldError(
+            field, f"one of {', '.join(aliases)}", "fe.one_of", choices=", ".join(aliases)
+        )
     return value
 
 
@@ -176,13 +188,17 @@ def save_indicator(session: Session, user: UserInfo, form: IndicatorForm, *, new
     rows = {r.code: r for r in session.scalars(select(IndicatorRecord))}
     if new:
         if not _CODE.match(code) or len(code) > 64:
-            raise FieldError("code", "a letter, then letters, digits or _ (formulas name it)")
+            raise FieldError(
+                "code",
+                "a letter, then letters, digits or _ (formulas name it)",
+                "fe.indicator_code",
+            )
         if code.upper() in {c.upper() for c in rows}:
-            raise FieldError("code", f"indicator {code!r} exists already")
+            raise FieldError("code", f"indicator {code!r} exists already", "fe.exists", code=code)
     elif code not in rows:
         raise NotFoundError(f"unknown indicator {code!r}")
     if not form.name.strip():
-        raise FieldError("name", "an indicator needs a name")
+        raise FieldError("name", "an indicator needs a name", "fe.required")
     direction = _choice(form.direction, DIRECTION_ALIASES, "direction")
     kind = _choice(form.kind, KIND_ALIASES, "kind")
     frequency = _choice(form.frequency, FREQUENCY_ALIASES, "frequency")
@@ -195,9 +211,16 @@ def save_indicator(session: Session, user: UserInfo, form: IndicatorForm, *, new
         check_formula(usable, code, formula)
     weight = form.weight_indicator.strip() or None
     if aggregation == "weighted_mean" and not weight:
-        raise FieldError("weight_indicator", "weighted_mean needs a weight indicator")
+        raise FieldError(
+            "weight_indicator", "weighted_mean needs a weight indicator", "fe.weight_needed"
+        )
     if weight and weight not in usable:
-        raise FieldError("weight_indicator", f"unknown indicator code {weight!r}")
+        raise FieldError(
+            "weight_indicator",
+            f"unknown indicator code {weight!r}",
+            "fe.unknown_codes",
+            codes=weight,
+        )
     values = {
         "name": form.name.strip(),
         "name_en": form.name_en.strip(),
@@ -245,7 +268,12 @@ def retire_indicator(
             if r.formula and code in formula_references(r.formula)
         ]
         if users:
-            raise FieldError("code", f"the formula of {', '.join(users)} uses {code}")
+            raise FieldError(
+                "code",
+                f"the formula of {', '.join(users)} uses {code}",
+                "fe.still_used",
+                codes=", ".join(users),
+            )
         row.retired_at = row.retired_at or utcnow()
     else:
         row.retired_at = None
@@ -277,14 +305,14 @@ def _number(text: str, field: str, *, required: bool) -> float | None:
     text = text.strip().replace(",", "")
     if not text:
         if required:
-            raise FieldError(field, "a number is needed")
+            raise FieldError(field, "a number is needed", "fe.required")
         return None
     try:
         value = float(text)
     except ValueError as err:
-        raise FieldError(field, f"{text!r} is not a number") from err
+        raise FieldError(field, f"{text!r} is not a number", "fe.not_number", text=text) from err
     if not math.isfinite(value):
-        raise FieldError(field, "a finite number")
+        raise FieldError(field, "a finite number", "fe.finite")
     return value
 
 
@@ -293,7 +321,7 @@ def _year(text: str, field: str, *, required: bool) -> int | None:
     if value is None:
         return None
     if value != int(value) or not 1949 <= value <= 2100:
-        raise FieldError(field, "a year between 1949 and 2100")
+        raise FieldError(field, "a year between 1949 and 2100", "fe.year")
     return int(value)
 
 
@@ -303,18 +331,35 @@ def target_from_form(session: Session, form: TargetForm) -> Target:
         select(IndicatorRecord).where(IndicatorRecord.code == form.indicator_code.strip())
     )
     if indicator is None:
-        raise FieldError("indicator_code", f"unknown indicator {form.indicator_code!r}")
+        raise FieldError(
+            "indicator_code",
+            f"unknown indicator {form.indicator_code!r}",
+            "fe.unknown_codes",
+            codes=form.indicator_code,
+        )
     if indicator.retired_at is not None:
-        raise FieldError("indicator_code", f"{indicator.code} is retired")
+        raise FieldError(
+            "indicator_code", f"{indicator.code} is retired", "fe.retired", code=indicator.code
+        )
     lookup = region_lookup(session)
     place = lookup.resolve(form.region_code.strip()) if form.region_code.strip() else None
     if place is None:
-        raise FieldError("region_code", f"unknown region or group {form.region_code!r}")
+        raise FieldError(
+            "region_code",
+            f"unknown region or group {form.region_code!r}",
+            "fe.unknown_region",
+            code=form.region_code,
+        )
     region, group = (None, place) if place in lookup.groups else (place, None)
     year = _year(form.year, "year", required=True)
     comparator = form.comparator
     if comparator not in TARGET_COMPARATORS:
-        raise FieldError("comparator", f"one of {', '.join(TARGET_COMPARATORS)}")
+        raise FieldError(
+            "comparator",
+            f"one of {', '.join(TARGET_COMPARATORS)}",
+            "fe.one_of",
+            choices=", ".join(TARGET_COMPARATORS),
+        )
     target = Target(indicator.code, year, ">=", None, region_code=region, group_code=group)
     if comparator in (">=", "<="):
         target.comparator = comparator
@@ -324,12 +369,19 @@ def target_from_form(session: Session, form: TargetForm) -> Target:
         target.value = _number(form.value, "value", required=True)
         target.value_high = _number(form.value_high, "value_high", required=True)
         if target.value > target.value_high:
-            raise FieldError("value_high", "the band's high end is below its low end")
+            raise FieldError(
+                "value_high", "the band's high end is below its low end", "fe.band_order"
+            )
     elif comparator == "relative":
         target.comparator = "relative"
         target.base_year = _year(form.base_year, "base_year", required=True)
         if target.base_year >= year:
-            raise FieldError("year", f"the target year {year} is not after the base year")
+            raise FieldError(
+                "year",
+                f"the target year {year} is not after the base year",
+                "fe.year_before_base",
+                year=year,
+            )
         target.base_value = _number(form.base_value, "base_value", required=True)
         change = _number(form.relative_change, "relative_change", required=True)
         target.relative_change = change / 100  # the form asks for per cent
@@ -338,14 +390,20 @@ def target_from_form(session: Session, form: TargetForm) -> Target:
         from yrdplan.services.indicator_data import resolve_standard
 
         if not form.standard.strip():
-            raise FieldError("standard", "name the standard (e.g. GB 3095-2012)")
+            raise FieldError(
+                "standard", "name the standard (e.g. GB 3095-2012)", "fe.standard_needed"
+            )
         target.standard = form.standard.strip()
         target.comparator = "<=" if indicator.direction == "lower" else ">="
         target.value = _number(form.value, "value", required=False)
         if target.value is None:
             target.value = resolve_standard(target.standard, indicator.code)
         if target.value is None:
-            raise FieldError("value", "this standard sets no known limit here; give the value")
+            raise FieldError(
+                "value",
+                "this standard sets no known limit here; give the value",
+                "fe.standard_value",
+            )
     return target
 
 
@@ -354,7 +412,9 @@ def save_target(session: Session, user: UserInfo, form: TargetForm) -> dict:
     actor_id = user_id_of(require_manager(user, "set targets"))
     target = target_from_form(session, form)
     if not form.reason.strip():
-        raise FieldError("reason", "say why (the plan's text, a revision notice …)")
+        raise FieldError(
+            "reason", "say why (the plan's text, a revision notice …)", "fe.reason_needed"
+        )
     summary = repo.add_targets(session, [target], created_by=actor_id, note=form.reason.strip())
     history = repo.target_history(session, repo.target_key(target))
     return {
@@ -384,6 +444,6 @@ def link_tasks(session: Session, user: UserInfo, indicator_code: str, task_ids: 
         raise NotFoundError(f"unknown indicator {indicator_code!r}")
     for task_id in task_ids:
         if session.get(Task, task_id) is None:
-            raise FieldError("task_ids", f"no task {task_id}")
+            raise FieldError("task_ids", f"no task {task_id}", "fe.no_task", task=task_id)
     new = [t for t in task_ids if session.get(TaskIndicator, (t, indicator_code)) is None]
     return repo.add_task_links(session, [(t, indicator_code) for t in new])

@@ -23,7 +23,7 @@ from yrdplan.errors import PermissionDenied
 from yrdplan.reports.delivery_charts import completion_bar_chart, completion_trend_chart
 from yrdplan.services import completion as completion_service
 from yrdplan.services import cycles as cycle_service
-from yrdplan.services import oversight
+from yrdplan.services import oversight, reminders
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller
 from yrdplan.services.units import list_units, unit_public
@@ -109,7 +109,7 @@ def mine_data(session: Session, user: UserInfo, *, today: date | None = None) ->
     user = require_caller(user)
     today = today or date.today()
     if user.role != "unit_reporter" or not user.unit_id:
-        return {"unit": None, "cycles": [], "tasks": []}
+        return {"unit": None, "reminders": [], "cycles": [], "tasks": []}
     unit = task_service.unit_by_id(session, user.unit_id)
     ids = task_repo.task_ids_of_unit(session, user.unit_id)
     tasks = list(task_service.tasks_by_ids(session, ids).values())
@@ -162,6 +162,7 @@ def mine_data(session: Session, user: UserInfo, *, today: date | None = None) ->
         )
     return {
         "unit": unit_public(unit),
+        "reminders": reminders.my_reminders(session, user, today=today),
         "cycles": cycles,
         "tasks": rows,
         "reportable_statuses": [

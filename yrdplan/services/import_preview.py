@@ -13,6 +13,7 @@ import io
 import secrets
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import FieldError, InputError, NotFoundError, PermissionDenied
-from yrdplan.services import checklists, geography, indicator_data
+from yrdplan.ingest.plan_text import parse_plan
+from yrdplan.services import benefit, checklists, geography, indicator_data
+from yrdplan.services import plans as plan_service
 from yrdplan.services.callers import actor_of, require_caller, require_manager
 from yrdplan.services.database import Database
 from yrdplan.services.indicator_data import ImportFailed, ImportReport
@@ -35,6 +38,27 @@ IMPORT_KINDS: dict[str, tuple[str, ...]] = {
     "indicators": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
     "checklists": (".xlsx",),
     "crosswalk": (".csv",),
+    "plans": (".docx", ".pdf", ".ofd", ".html", ".htm", ".txt"),
+    "sites": (".csv", ".tsv", ".txt", ".xlsx"),
+    "site_data": (".csv", ".tsv", ".txt", ".xlsx"),
+    "agreements": (".toml", ".json"),
+}
+
+#: Every command of the CLI that imports something, and where the web offers it: an import kind
+#: of /imports (upload, preview, confirm or cancel), or the page that does it when it takes no
+#: file. ``tests/test_office_imports.py`` checks this against the CLI's commands.
+CLI_IMPORTS: dict[str, str] = {
+    "plan import": "plans",
+    "indicators import": "indicators",
+    "targets import": "targets",
+    "data import": "observations",
+    "data crosswalk": "crosswalk",
+    "tasks import": "checklists",
+    "benefit sites import": "sites",
+    "benefit data": "site_data",
+    "benefit agreements import": "agreements",
+    # No file: the values the plan's own text states, taken from a stored version.
+    "plan baselines": "/plans/{plan}",
 }
 
 #: Each template's example row, column by column (the exchange formats in README; the header
@@ -71,6 +95,15 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "aggregation": "重新计算",
         "formula": "RD_EXPENDITURE / GDP * 100",
         "frequency": "年",
+    },
+    "sites": {
+        "code": "XAJ-JK",
+        "name": "新安江街口断面（示例）",
+        "kind": "section",
+        "river": "新安江",
+        "upstream_code": "341021",
+        "downstream_code": "330127",
+        "host_code": "",
     },
     "crosswalk": {
         "from_code": "330104",
@@ -134,7 +167,125 @@ def _runner(
         )
     if kind == "targets":
         return lambda s: indicator_data.import_targets(s, path, user=user)
+    if kind == "plans":
+        return lambda s: _import_plan(s, path, options, user)
+    if kind == "sites":
+        return lambda s: benefit.import_sites(s, user, path)
+    if kind == "site_data":
+        return lambda s: benefit.import_site_observations(
+            s, user, path, source=options.get("source", ""), vintage=options.get("vintage") or None
+        )
+    if kind == "agreements":
+        return lambda s: _agreement_report(
+            benefit.import_agreement(s, user, path, reason=options.get("reason") or None),
+            path.name,
+        )
     return lambda s: indicator_data.import_indicators(s, path)
+
+
+#: Nodes listed in a plan document's preview (the draft's page shows them all).
+PREVIEW_NODES = 300
+
+
+@dataclass
+class PlanImportReport(ImportReport):
+    """A plan document read as a draft: its nodes are the rows; where the draft will be."""
+
+    plan_code: str = ""
+    plan_id: int | None = None
+    version: int | None = None
+    tasks: int = 0
+    targets: int = 0
+    removed: int = 0
+    nodes: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return super().to_dict() | {
+            "removed": self.removed,
+            "nodes": self.nodes,
+            "plan_code": self.plan_code,
+            "plan_id": self.plan_id,
+            "version": self.version,
+            "tasks": self.tasks,
+            "targets": self.targets,
+        }
+
+
+def _import_plan(session: Session, path: Path, options: dict, user: UserInfo) -> ImportReport:
+    """The plans page's import (a draft the office then reviews and confirms), counted as rows:
+    a new plan adds every node; a new edition of ``plan`` adds, revises and keeps nodes."""
+    parsed = parse_plan(path, name=path.name)
+    meta = plan_service.PlanMeta(
+        kind=options.get("plan_kind") or "implementation_plan",
+        code=options.get("plan") or None,
+        region=options.get("region") or None,
+        parent=options.get("parent") or None,
+    )
+    try:
+        result = plan_service.import_plan(session, parsed, meta, user=user)
+    except NotFoundError as err:  # a parent or region named in the form: the preview says so
+        raise InputError(str(err)) from err
+    summary = (result.diff or {}).get("summary", {})
+    added = summary.get("nodes_added", 0) if result.diff else result.nodes
+    revised = summary.get("nodes_changed", 0)
+    problems = [replace(p, file=p.file or path.name) for p in parsed.problems]
+    depth = _depths(parsed.nodes)
+    if result.diff:
+        new_nodes = {n.id: n for n in parsed.nodes}
+        nodes = result.diff.get("nodes", {})
+        shown = [(new_nodes.get(n.get("id")), "added") for n in nodes.get("added", [])] + [
+            (new_nodes.get(c.get("new_id")), "changed") for c in nodes.get("changed", [])
+        ]
+        rows = [_node_row(n, change, depth) for n, change in shown if n is not None]
+        rows += [
+            {
+                "label": n.get("label", ""),
+                "title": n.get("title", ""),
+                "depth": 0,
+                "change": "removed",
+            }
+            for n in nodes.get("removed", [])
+        ]
+    else:
+        rows = [_node_row(n, "added", depth) for n in parsed.nodes]
+    return PlanImportReport(
+        path.name,
+        "plans",
+        result.nodes,
+        added,
+        revised,
+        max(result.nodes - added - revised, 0),
+        problems=list(problems),
+        plan_code=result.code,
+        plan_id=result.plan_id,
+        version=result.version,
+        tasks=result.tasks,
+        targets=result.targets,
+        removed=summary.get("nodes_removed", 0),
+        nodes=rows[:PREVIEW_NODES],
+    )
+
+
+def _depths(nodes) -> dict[str, int]:
+    parents = {n.id: n.parent for n in nodes}
+    depth: dict[str, int] = {}
+    for node in nodes:  # document order: a parent comes before its children
+        depth[node.id] = depth.get(parents[node.id], -1) + 1 if parents[node.id] else 0
+    return depth
+
+
+def _node_row(node, change: str, depth: dict[str, int]) -> dict:
+    return {
+        "label": node.label,
+        "title": node.title[:120],
+        "depth": depth.get(node.id, 0),
+        "change": change,
+    }
+
+
+def _agreement_report(done: benefit.AgreementImport, name: str) -> ImportReport:
+    counts = {"created": (1, 0, 0), "revised": (0, 1, 0)}.get(done.action, (0, 0, 1))
+    return ImportReport(name, "agreements", 1, *counts)
 
 
 def stage_import(
@@ -143,14 +294,24 @@ def stage_import(
     """Keep an upload for preview; its id. ``FieldError`` for a kind or file type not accepted."""
     _require_importer(user, kind)
     if kind not in IMPORT_KINDS:
-        raise FieldError("kind", f"one of {', '.join(IMPORT_KINDS)}")
+        raise FieldError(
+            "kind",
+            f"one of {', '.join(IMPORT_KINDS)}",
+            "fe.one_of",
+            choices=", ".join(IMPORT_KINDS),
+        )
     name = Path(filename or "").name
     if Path(name).suffix.lower() not in IMPORT_KINDS[kind]:
         raise FieldError(
-            "file", f"{name or 'no file'}: a {kind} import takes {', '.join(IMPORT_KINDS[kind])}"
+            "file",
+            f"{name or 'no file'}: a {kind} import takes {', '.join(IMPORT_KINDS[kind])}",
+            "fe.wrong_file",
+            file=name or "—",
+            kind=kind,
+            suffixes=" ".join(IMPORT_KINDS[kind]),
         )
     if not content:
-        raise FieldError("file", f"{name}: the file is empty")
+        raise FieldError("file", f"{name}: the file is empty", "fe.empty_file", file=name)
     pending = PendingImport(
         id=secrets.token_hex(16),
         user_id=user.id,

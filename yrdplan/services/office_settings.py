@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import FieldError, InputError
-from yrdplan.services import portal, warning_rules
+from yrdplan.services import portal, reminders, warning_rules
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_manager
 from yrdplan.store.schema import AuditEntry
@@ -55,6 +55,18 @@ _SETTINGS = {
     **{
         warning_rules.THRESHOLD_PREFIX + name: _threshold(name) for name in warning_rules.ADJUSTABLE
     },
+    reminders.ENABLED_KEY: (
+        reminders.reminders_enabled,
+        reminders.set_reminders_enabled,
+        reminders.DEFAULT_ENABLED,
+        "number",
+    ),
+    reminders.DAYS_KEY: (
+        reminders.reminder_days,
+        reminders.set_reminder_days,
+        reminders.DEFAULT_DAYS,
+        "number",
+    ),
 }
 
 
@@ -68,6 +80,18 @@ def _last_change(session: Session, key: str) -> dict | None:
     if entry is None:
         return None
     return {"by": entry.username, "at": entry.at, "old": (entry.old or {}).get("value")}
+
+
+def _allowed(key: str) -> dict:
+    """What ``key`` takes, for the form's message: a text key of the web and its numbers."""
+    if key == task_service.LAGGING_MARGIN_KEY:
+        return {"key": "fe.range_below", "low": 0, "high": 100}
+    if key in (reminders.ENABLED_KEY, portal.PORTAL_OPEN_KEY):
+        return {"key": "fe.flag"}
+    if key == reminders.DAYS_KEY:
+        return {"key": "fe.whole_range", "low": 0, "high": reminders.MAX_DAYS}
+    kind, low, high = warning_rules.ADJUSTABLE[key.removeprefix(warning_rules.THRESHOLD_PREFIX)]
+    return {"key": "fe.whole_range" if kind is int else "fe.range", "low": low, "high": high}
 
 
 def list_settings(session: Session, user: UserInfo) -> list[dict]:
@@ -90,11 +114,22 @@ def change_setting(session: Session, user: UserInfo, key: str, text: str) -> dic
     """Set one setting from the form's text; ``FieldError`` naming the key when refused."""
     require_manager(user, "change the settings")
     if key not in _SETTINGS:
-        raise FieldError("key", f"unknown setting {key!r}: one of {', '.join(_SETTINGS)}")
+        raise FieldError(
+            "key",
+            f"unknown setting {key!r}: one of {', '.join(_SETTINGS)}",
+            "fe.one_of",
+            choices=", ".join(_SETTINGS),
+        )
     _, writer, _, kind = _SETTINGS[key]
+    if kind == "number":
+        try:
+            float(text.strip().replace(",", "."))
+        except ValueError as err:
+            raise FieldError(key, f"{text!r} is not a number", "fe.not_number", text=text) from err
     try:
         value = _PARSERS[kind](text)
         writer(session, value, user=user)
     except InputError as err:
-        raise FieldError(key, str(err)) from err
+        allowed = _allowed(key)
+        raise FieldError(key, str(err), allowed.pop("key"), **allowed) from err
     return next(s for s in list_settings(session, user) if s["key"] == key)

@@ -106,23 +106,29 @@ def list_unit_rows(
 
 def _check(session: Session, form: UnitForm, unit: Unit | None) -> tuple[int | None, str | None]:
     if not _clean_name(form.name):
-        raise FieldError("name", "a unit needs a name")
+        raise FieldError("name", "a unit needs a name", "fe.required")
     if form.kind not in UNIT_KINDS:
-        raise FieldError("kind", f"one of {', '.join(UNIT_KINDS)}")
+        raise FieldError(
+            "kind", f"one of {', '.join(UNIT_KINDS)}", "fe.one_of", choices=", ".join(UNIT_KINDS)
+        )
     region = form.region_code.strip() or None
     if region:
         try:
             get_region(session, region)
         except NotFoundError as err:
-            raise FieldError("region_code", f"unknown region code {region!r}") from err
+            raise FieldError(
+                "region_code", f"unknown region code {region!r}", "fe.unknown_region", code=region
+            ) from err
     parent_id = None
     if form.parent.strip():
         try:
             parent = task_repo.find_unit(session, form.parent.strip())
         except NotFoundError as err:
-            raise FieldError("parent", str(err)) from err
+            raise FieldError(
+                "parent", str(err), "fe.unknown_unit", code=form.parent.strip()
+            ) from err
         if unit is not None and parent.id == unit.id:
-            raise FieldError("parent", "a unit cannot be its own parent")
+            raise FieldError("parent", "a unit cannot be its own parent", "fe.own_parent")
         parent_id = parent.id
     return parent_id, region
 
@@ -133,7 +139,7 @@ def create_unit(session: Session, user: UserInfo, form: UnitForm, plans: list[st
     _check(session, form, None)
     code = form.code.strip()
     if session.scalar(select(Unit.id).where(Unit.code == code)):
-        raise FieldError("code", f"unit code {code!r} exists already")
+        raise FieldError("code", f"unit code {code!r} exists already", "fe.exists", code=code)
     try:
         unit = add_unit(
             session,
@@ -147,9 +153,9 @@ def create_unit(session: Session, user: UserInfo, form: UnitForm, plans: list[st
             user=user,
         )
     except NotFoundError as err:
-        raise FieldError("plans", str(err)) from err
+        raise FieldError("plans", str(err), "fe.unknown_plan", detail=str(err)) from err
     except InputError as err:  # what _check leaves to add_unit: the code's form
-        raise FieldError("code", str(err)) from err
+        raise FieldError("code", str(err), "fe.unit_code") from err
     unit.short_name = form.short_name.strip()[:64]
     unit.contact = form.contact.strip()[:200]
     session.flush()
@@ -180,13 +186,13 @@ def set_plan_units(session: Session, user: UserInfo, plan_ref: str, unit_codes: 
     try:
         plan = plan_repo.find_plan(session, plan_ref)
     except NotFoundError as err:
-        raise FieldError("plan", str(err)) from err
+        raise FieldError("plan", str(err), "fe.unknown_plan", detail=plan_ref) from err
     wanted = {}
     for code in unit_codes:
         try:
             wanted[task_repo.find_unit(session, code).id] = code
         except NotFoundError as err:
-            raise FieldError("units", str(err)) from err
+            raise FieldError("units", str(err), "fe.unknown_unit", code=code) from err
     current = set(session.scalars(select(PlanUnit.unit_id).where(PlanUnit.plan_id == plan.id)))
     added = [uid for uid in wanted if uid not in current]
     removed = [uid for uid in current if uid not in wanted]
@@ -199,7 +205,11 @@ def set_plan_units(session: Session, user: UserInfo, plan_ref: str, unit_codes: 
         if busy:
             name = session.get(Unit, unit_id).code
             raise FieldError(
-                "units", f"{name} leads {busy} task(s) of this plan; reassign them first"
+                "units",
+                f"{name} leads {busy} task(s) of this plan; reassign them first",
+                "fe.unit_busy",
+                code=name,
+                count=busy,
             )
         session.execute(
             PlanUnit.__table__.delete().where(
@@ -221,17 +231,17 @@ def merge_units(session: Session, user: UserInfo, source: str, target: str) -> d
     try:
         old = task_repo.find_unit(session, source)
     except NotFoundError as err:
-        raise FieldError("source", str(err)) from err
+        raise FieldError("source", str(err), "fe.unknown_unit", code=source) from err
     try:
         new = task_repo.find_unit(session, target)
     except NotFoundError as err:
-        raise FieldError("target", str(err)) from err
+        raise FieldError("target", str(err), "fe.unknown_unit", code=target) from err
     if old.id == new.id:
-        raise FieldError("target", "a unit cannot be merged into itself")
+        raise FieldError("target", "a unit cannot be merged into itself", "fe.merge_self")
     if old.merged_into_id is not None:
-        raise FieldError("source", f"{old.code} was merged already")
+        raise FieldError("source", f"{old.code} was merged already", "fe.merged", code=old.code)
     if not new.is_active:
-        raise FieldError("target", f"{new.code} is inactive")
+        raise FieldError("target", f"{new.code} is inactive", "fe.inactive", code=new.code)
     clash = session.execute(
         select(ProgressReport.task_id, ProgressReport.cycle_id)
         .where(ProgressReport.unit_id == old.id)
@@ -245,6 +255,9 @@ def merge_units(session: Session, user: UserInfo, source: str, target: str) -> d
         raise FieldError(
             "source",
             f"both units reported on task {clash[0]} in cycle {clash[1]}; settle that first",
+            "fe.merge_clash",
+            task=clash[0],
+            cycle=clash[1],
         )
     moved = {"tasks": 0, "supporting": 0, "reports": 0, "users": 0, "plans": 0}
     # Row by row through the ORM, so the audit log records each one that follows.

@@ -91,30 +91,55 @@ def _check_form(session: Session, form: UserForm, *, new: bool) -> None:
     """Field errors, each named by the form field it belongs to."""
     if new:
         if not form.username or len(form.username) > 64 or not form.username.isprintable():
-            raise FieldError("username", "a user name of 1 to 64 printable characters")
+            raise FieldError(
+                "username", "a user name of 1 to 64 printable characters", "fe.username"
+            )
         if " " in form.username:
-            raise FieldError("username", "a user name has no spaces")
+            raise FieldError("username", "a user name has no spaces", "fe.username_space")
         if user_repo.find_user(session, form.username) is not None:
-            raise FieldError("username", f"user {form.username!r} exists already")
+            raise FieldError(
+                "username",
+                f"user {form.username!r} exists already",
+                "fe.exists",
+                code=form.username,
+            )
         if len(form.password) < accounts.MIN_PASSWORD_LENGTH:
-            raise FieldError("password", f"at least {accounts.MIN_PASSWORD_LENGTH} characters")
+            raise FieldError(
+                "password",
+                f"at least {accounts.MIN_PASSWORD_LENGTH} characters",
+                "fe.password_short",
+                count=accounts.MIN_PASSWORD_LENGTH,
+            )
     if form.role not in ROLES:
-        raise FieldError("role", f"one of {', '.join(ROLES)}")
+        raise FieldError(
+            "role", f"one of {', '.join(ROLES)}", "fe.one_of", choices=", ".join(ROLES)
+        )
     if form.role == "unit_reporter":
         if not form.unit_code:
-            raise FieldError("unit_code", "a unit reporter needs the unit they report for")
+            raise FieldError(
+                "unit_code", "a unit reporter needs the unit they report for", "fe.reporter_unit"
+            )
         if session.scalar(select(Unit.id).where(Unit.code == form.unit_code)) is None:
-            raise FieldError("unit_code", f"unknown unit code {form.unit_code!r}")
+            raise FieldError(
+                "unit_code",
+                f"unknown unit code {form.unit_code!r}",
+                "fe.unknown_unit",
+                code=form.unit_code,
+            )
     if form.role == "data_steward":
         if not form.region_codes:
             raise FieldError(
-                "region_codes", "a data steward needs the regions whose data they edit"
+                "region_codes",
+                "a data steward needs the regions whose data they edit",
+                "fe.steward_regions",
             )
         for code in form.region_codes:
             try:
                 get_region(session, code)
             except NotFoundError as err:
-                raise FieldError("region_codes", f"unknown region code {code!r}") from err
+                raise FieldError(
+                    "region_codes", f"unknown region code {code!r}", "fe.unknown_region", code=code
+                ) from err
 
 
 def add_user(session: Session, user: UserInfo, form: UserForm) -> dict:
@@ -158,7 +183,9 @@ def update_user(session: Session, user: UserInfo, username: str, form: UserForm)
                 session, user, username, form.role, unit_code=unit_code, region_codes=regions
             )
         except InputError as err:
-            raise FieldError("role", str(err).removeprefix("role: ")) from err
+            raise FieldError(
+                "role", str(err).removeprefix("role: "), "fe.role_change", detail=str(err)
+            ) from err
     session.flush()
     return user_public(session, row)
 
@@ -191,7 +218,9 @@ def set_language(session: Session, user: UserInfo, language: str) -> None:
     """The caller's own interface language."""
     require_caller(user)
     if language not in LANGUAGES:
-        raise FieldError("language", f"one of {', '.join(LANGUAGES)}")
+        raise FieldError(
+            "language", f"one of {', '.join(LANGUAGES)}", "fe.one_of", choices=", ".join(LANGUAGES)
+        )
     row = session.get(User, user.id)
     if row is None:
         raise NotFoundError("the command line has no account of its own")

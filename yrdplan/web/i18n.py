@@ -1079,7 +1079,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "从任务看板导出该规划的清单（.xlsx）作为模板",
         "export the plan's checklist (.xlsx) from its task board",
     ),
-    "o.checklist_plan": ("规划代码（责任清单，可选）", "Plan code (checklists, optional)"),
+    "o.checklist_plan": (
+        "规划代码（责任清单所属规划，或规划文本的新版本，可选）",
+        "Plan code (the checklist's plan, or a new edition of a plan; optional)",
+    ),
     "o.setting.warnings.behind_share": (
         "预警：最新值落后直线路径的比例阈值（0–1）",
         "Warning: share behind the straight path that raises a level (0–1)",
@@ -1105,6 +1108,191 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "bulletins and evaluations are not available to the public, and feedback is not taken.",
     ),
     "portal.closed.login": ("工作人员请登录", "Staff: log in"),
+    "o.setting.reminders.enabled": (
+        "报送提醒（1 开启，0 关闭）",
+        "Reporting reminders (1 on, 0 off)",
+    ),
+    "o.setting.reminders.days_before": (
+        "截止日前几天开始提醒（天）",
+        "Remind this many days before the due date",
+    ),
+    "o.kind.plans": ("规划文本", "Plan documents"),
+    "o.kind.sites": ("利益补偿：断面与园区", "Benefit sharing: sites"),
+    "o.kind.site_data": ("利益补偿：断面监测数据", "Benefit sharing: site data"),
+    "o.kind.agreements": ("利益补偿：协议", "Benefit sharing: agreements"),
+    "o.opt.plans": ("规划文本", "Plan documents"),
+    "o.opt.sites": ("利益补偿：断面与园区", "Benefit sharing: sites"),
+    "o.opt.site_data": ("利益补偿：断面监测数据", "Benefit sharing: site data"),
+    "o.opt.agreements": ("利益补偿：协议", "Benefit sharing: agreements"),
+    "o.opt.outline": ("规划纲要", "outline"),
+    "o.opt.implementation_plan": ("实施方案", "implementation plan"),
+    "o.opt.action_plan": ("行动计划", "action plan"),
+    "o.opt.annual_priorities": ("工作要点", "annual priorities"),
+    "o.opt.guidance": ("指导意见", "guidance"),
+    "o.template.plans": (
+        "上传规划文本本身；导入为草稿，确认导入后在规划页审核、确认生效",
+        "upload the plan document itself; it is imported as a draft that you review and confirm on its plan page",
+    ),
+    "o.template.sites": (
+        "表头 code,name,kind[,river,upstream_code,downstream_code,host_code]；示例见 yrdplan benefit example",
+        "header code,name,kind[,river,upstream_code,downstream_code,host_code]; examples from yrdplan benefit example",
+    ),
+    "o.template.site_data": (
+        "表头 site_code,indicator_code,period,value[,source,vintage,note]",
+        "header site_code,indicator_code,period,value[,source,vintage,note]",
+    ),
+    "o.template.agreements": (
+        "协议文件（.toml 或 .json）；示例见 yrdplan benefit example",
+        "an agreement file (.toml or .json); examples from yrdplan benefit example",
+    ),
+    "o.kind.baselines": (
+        "规划基期值：不需上传文件，在规划页从已导入的规划文本中提取并导入",
+        "Plan baselines: no file; taken from a stored plan's text on its plan page",
+    ),
+    "o.plan_kind": ("规划类型（规划文本）", "Plan kind (plan documents)"),
+    "o.plan_region": (
+        "规划所属地区代码（规划文本，可选）",
+        "Region code (plan documents, optional)",
+    ),
+    "o.plan_parent": (
+        "上位规划代码（规划文本，可选）",
+        "Parent plan code (plan documents, optional)",
+    ),
+    "o.agreement_reason": ("修订理由（协议新版本）", "Reason (a new agreement version)"),
+    "o.plan_draft": (
+        "规划 {code} 第 {version} 版（草稿）：任务 {tasks} 项，目标 {targets} 个，删除节点 {removed} 个。草稿须在规划页审核确认后生效。",
+        "Plan {code}, version {version} (draft): {tasks} tasks, {targets} targets, {removed} nodes removed. The draft takes effect once confirmed on its plan page.",
+    ),
+    "o.plan_review": ("去审核草稿", "Review the draft"),
+    "o.plan_nodes": ("将导入的结构", "What the draft will hold"),
+    "o.change": ("变化", "Change"),
+    "o.node": ("部分、章节与任务", "Parts, sections and tasks"),
+    "o.change.added": ("新增", "added"),
+    "o.change.changed": ("修改", "changed"),
+    "o.change.removed": ("删除", "removed"),
+    # reporting reminders (issue 11)
+    "r.title": ("报送提醒", "Reporting reminders"),
+    "d.nav.reminders": ("报送提醒", "Reminders"),
+    "r.rule": (
+        "截至 {as_of}：开启中的调度在 {days} 天内截止或已逾期、仍未报送的牵头单位。",
+        "As of {as_of}: lead units that still owe reports in open cycles due within {days} days or overdue.",
+    ),
+    "r.off": ("报送提醒已关闭。", "Reporting reminders are off."),
+    "r.none": ("目前没有需要提醒的单位。", "No unit needs a reminder now."),
+    "r.cycle": ("调度", "Cycle"),
+    "r.days_left": ("剩余天数", "Days left"),
+    "r.overdue": ("逾期 {days} 天", "{days} days overdue"),
+    "r.owed": ("未报送任务", "Reports owed"),
+    "r.tasks": ("任务", "Tasks"),
+    "r.banner": (
+        "提醒：{cycle} 将于 {due} 截止（还有 {days} 天），本单位还有 {owed} 项任务未报送。",
+        "Reminder: {cycle} is due on {due} ({days} days left); your unit still owes {owed} report(s).",
+    ),
+    "r.banner_overdue": (
+        "提醒：{cycle} 已于 {due} 截止（逾期 {days} 天），本单位还有 {owed} 项任务未报送。",
+        "Reminder: {cycle} was due on {due} ({days} days ago); your unit still owes {owed} report(s).",
+    ),
+    "r.go": ("去填报", "Report now"),
+    # form field errors (FieldError keys); {…} are the error's params
+    "fe.required": ("必填", "required"),
+    "fe.one_of": ("请从以下选项中选择：{choices}", "one of {choices}"),
+    "fe.unknown_region": ("未知的地区或区域组代码：{code}", "unknown region or group code {code}"),
+    "fe.unknown_unit": ("未知的单位代码：{code}", "unknown unit code {code}"),
+    "fe.unknown_plan": ("未知的规划：{detail}", "unknown plan: {detail}"),
+    "fe.unit_code": (
+        "单位代码只能由小写字母、数字和 -_. 组成",
+        "a unit code is lower-case letters, digits and -_.",
+    ),
+    "fe.own_parent": ("单位不能是自己的上级单位", "a unit cannot be its own parent"),
+    "fe.exists": ("代码 {code} 已存在，不能重复", "{code} exists already"),
+    "fe.unit_busy": (
+        "{code} 牵头本规划的 {count} 项任务，请先调整牵头单位",
+        "{code} leads {count} task(s) of this plan; reassign them first",
+    ),
+    "fe.merge_self": ("单位不能并入自身", "a unit cannot be merged into itself"),
+    "fe.merged": ("{code} 已被合并过", "{code} was merged already"),
+    "fe.inactive": ("{code} 已停用", "{code} is inactive"),
+    "fe.merge_clash": (
+        "两个单位在调度 {cycle} 中都报送了任务 {task}，请先处理",
+        "both units reported on task {task} in cycle {cycle}; settle that first",
+    ),
+    "fe.formula_syntax": (
+        "公式只能含四则运算、乘方、数字、指标代码和括号（{detail}）",
+        "arithmetic, numbers, codes and brackets only ({detail})",
+    ),
+    "fe.divide_zero": ("公式除以常数零", "divides by a constant zero"),
+    "fe.unknown_codes": ("未知或已停用的指标代码：{codes}", "unknown indicator code(s): {codes}"),
+    "fe.formula_self": ("{code} 的公式引用了自身", "the formula of {code} uses {code} itself"),
+    "fe.formula_circle": (
+        "循环引用：{code} 被其公式所引用指标的公式使用",
+        "circular: {code} is used by the formula of a code it names",
+    ),
+    "fe.indicator_code": (
+        "以字母开头，只含字母、数字或下划线（公式中要引用）",
+        "a letter, then letters, digits or _ (formulas name it)",
+    ),
+    "fe.weight_needed": ("加权平均需要权重指标", "weighted_mean needs a weight indicator"),
+    "fe.still_used": (
+        "指标 {codes} 的公式仍在使用该指标，不能停用",
+        "the formula of {codes} uses it",
+    ),
+    "fe.not_number": ("“{text}”不是数字", "{text!r} is not a number"),
+    "fe.finite": ("须为有限数值", "a finite number"),
+    "fe.year": ("须为 1949 到 2100 之间的年份", "a year between 1949 and 2100"),
+    "fe.retired": ("指标 {code} 已停用", "{code} is retired"),
+    "fe.band_order": ("区间上限低于下限", "the band's high end is below its low end"),
+    "fe.year_before_base": (
+        "目标年份 {year} 须晚于基期年份",
+        "the target year {year} is not after the base year",
+    ),
+    "fe.standard_needed": (
+        "请填写执行标准（如 GB 3095-2012）",
+        "name the standard (e.g. GB 3095-2012)",
+    ),
+    "fe.standard_value": (
+        "该标准在此没有已知限值，请填写数值",
+        "this standard sets no known limit here; give the value",
+    ),
+    "fe.reason_needed": (
+        "请说明理由（规划原文、修订通知等）",
+        "say why (the plan's text, a revision notice …)",
+    ),
+    "fe.no_task": ("没有编号为 {task} 的任务", "no task {task}"),
+    "fe.not_task": ("“{text}”不是任务编号", "{text!r} is not a task number"),
+    "fe.username": (
+        "用户名须为 1 到 64 个可打印字符",
+        "a user name of 1 to 64 printable characters",
+    ),
+    "fe.username_space": ("用户名不能含空格", "a user name has no spaces"),
+    "fe.password_short": ("密码至少 {count} 位", "at least {count} characters"),
+    "fe.wrong_password": ("当前密码不正确", "wrong password"),
+    "fe.passwords_differ": ("两次输入的新密码不一致", "the two new passwords differ"),
+    "fe.reporter_unit": ("填报员须指定所属单位", "a unit reporter needs the unit they report for"),
+    "fe.steward_regions": (
+        "数据管理员须指定负责的地区代码",
+        "a data steward needs the regions whose data they edit",
+    ),
+    "fe.role_change": ("不能修改角色：{detail}", "the role cannot change: {detail}"),
+    "fe.last_admin": (
+        "不能停用或降级最后一位在用的系统管理员",
+        "the last active admin can be neither disabled nor demoted",
+    ),
+    "fe.flag": ("请填写 1（是）或 0（否）", "say 1 (yes) or 0 (no)"),
+    "fe.wrong_file": (
+        "文件类型不符：{file} 不能用于此类导入，请上传 {suffixes} 文件",
+        "{file}: a {kind} import takes {suffixes}",
+    ),
+    "fe.empty_file": ("{file} 是空文件", "{file}: the file is empty"),
+    "fe.choose_file": ("请选择文件", "choose a file"),
+    "fe.range": ("须为 {low:g} 到 {high:g} 之间的数", "a number from {low:g} to {high:g}"),
+    "fe.range_below": (
+        "须为不小于 {low:g}、小于 {high:g} 的数",
+        "a number from {low:g} up to (not including) {high:g}",
+    ),
+    "fe.whole_range": (
+        "须为 {low:g} 到 {high:g} 之间的整数",
+        "a whole number from {low:g} to {high:g}",
+    ),
 }
 
 
@@ -1114,3 +1302,14 @@ def translate(key: str, language: str) -> str:
     if pair is None:
         return key
     return pair[1] if language == "en" else pair[0]
+
+
+def field_message(error, language: str) -> str:
+    """A ``FieldError``'s message in ``language``: its text key with its params, or, for an
+    error without a key (or one whose params do not fit), its English message."""
+    if error.key not in MESSAGES:
+        return error.message
+    try:
+        return translate(error.key, language).format(**error.params)
+    except (KeyError, IndexError, ValueError):
+        return error.message

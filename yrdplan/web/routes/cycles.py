@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from yrdplan.errors import InputError, YrdplanError
 from yrdplan.services import cycles as cycle_service
-from yrdplan.services import delivery_pages
+from yrdplan.services import delivery_pages, reminders
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.computed import cached, who
@@ -192,6 +192,32 @@ def close_cycle(cycle_id: RowId, request: Request, database: DatabaseDep, user: 
         name = cycle.name
     flash(request, "d.flash.closed", what=name)
     return RedirectResponse("/tasks/cycles", status_code=303)
+
+
+@router.get("/tasks/reminders")
+def reminders_page(
+    request: Request, session: SessionDep, user: CurrentUser, as_of: str | None = None
+):
+    """Units that still owe reports in open cycles due soon or overdue (the office's list)."""
+    data = reminders.office_reminders(session, user, today=parse_iso_date(as_of, "as_of"))
+    return render(request, "tasks_reminders.html", data, user)
+
+
+@router.get("/tasks/reminders.{fmt}")
+def reminders_download(
+    fmt: str, session: SessionDep, user: CurrentUser, as_of: str | None = None
+) -> Response:
+    """The reminders list as .xlsx or .csv, to send round."""
+    data = reminders.office_reminders(session, user, today=parse_iso_date(as_of, "as_of"))
+    name, content = reminders.reminders_file(data["rows"], fmt)
+    media = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        content, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def evidence_response(session, user, report_id: RowId, file_id: RowId) -> Response:

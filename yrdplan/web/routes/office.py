@@ -30,8 +30,10 @@ from yrdplan.web.deps import (
     DatabaseDep,
     SessionDep,
     actor_of,
+    language,
     verify_csrf,
 )
+from yrdplan.web.i18n import field_message
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.uploads import read_upload, upload_limit
 from yrdplan.web.views import office as views
@@ -79,13 +81,20 @@ def _answer(
     """After a POST: JSON for API callers; else a redirect, or the page again with the error."""
     if as_json:
         if error is not None:
-            return JSONResponse({"error": str(error), "field": error.field}, status_code=400)
+            return JSONResponse(
+                {
+                    "error": str(error),
+                    "field": error.field,
+                    "message": field_message(error, language(request)),
+                },
+                status_code=400,
+            )
         return JSONResponse(jsonable_encoder(done or {}))
     if error is None and redirect:
         return RedirectResponse(redirect, status_code=303)
     state = {
         "form": fields,
-        "errors": {error.field: error.message} if error else {},
+        "errors": {error.field: field_message(error, language(request))} if error else {},
         "done": done,
     }
     with request.app.state.database.read() as session:
@@ -246,7 +255,7 @@ async def set_active(username: str, request: Request, database: DatabaseDep, use
         except FieldError:
             raise
         except InputError as err:
-            raise FieldError("active", str(err)) from err
+            raise FieldError("active", str(err), "fe.last_admin") from err
 
     return await _user_action(request, database, user, username, act)
 
@@ -297,7 +306,7 @@ async def revoke_token(
 def _flag(fields: dict, name: str) -> bool:
     value = str(fields.get(name))
     if value not in ("0", "1", "True", "False", "true", "false"):
-        raise FieldError(name, "say 1 (yes) or 0 (no)")
+        raise FieldError(name, "say 1 (yes) or 0 (no)", "fe.flag")
     return value in ("1", "True", "true")
 
 
@@ -330,7 +339,9 @@ async def change_my_password(request: Request, database: DatabaseDep, user: Curr
     new, again = str(fields.get("new_password") or ""), str(fields.get("repeat_password") or "")
     try:
         if new != again:
-            raise FieldError("repeat_password", "the two new passwords differ")
+            raise FieldError(
+                "repeat_password", "the two new passwords differ", "fe.passwords_differ"
+            )
         with database.write(actor_of(user)) as session:
             try:
                 accounts.change_password(
@@ -339,7 +350,14 @@ async def change_my_password(request: Request, database: DatabaseDep, user: Curr
             except InputError as err:
                 field, _, message = str(err).partition(": ")
                 name = "current_password" if field == "current_password" else "new_password"
-                raise FieldError(name, message or str(err)) from err
+                if name == "current_password":
+                    raise FieldError(name, message, "fe.wrong_password") from err
+                raise FieldError(
+                    name,
+                    message or str(err),
+                    "fe.password_short",
+                    count=accounts.MIN_PASSWORD_LENGTH,
+                ) from err
     except FieldError as err:
         return _account(request, user, as_json, {}, error=err)
     # Every session ended with the change, this one too: log in again with the new password.
@@ -551,7 +569,9 @@ async def save_target(request: Request, database: DatabaseDep, user: CurrentUser
             ids = []
             for text in fields["task_ids"]:
                 if not str(text).isdigit():
-                    raise FieldError("task_ids", f"{text!r} is not a task number")
+                    raise FieldError(
+                        "task_ids", f"{text!r} is not a task number", "fe.not_task", text=text
+                    )
                 ids.append(int(text))
             done["linked"] = catalogue_admin.link_tasks(session, user, form.indicator_code, ids)
         return done
@@ -610,10 +630,14 @@ async def upload_import(request: Request, database: DatabaseDep, user: CurrentUs
         "source": str(form.get("source") or ""),
         "vintage": str(form.get("vintage") or ""),
         "plan": str(form.get("plan") or ""),
+        "plan_kind": str(form.get("plan_kind") or ""),
+        "region": str(form.get("region") or ""),
+        "parent": str(form.get("parent") or ""),
+        "reason": str(form.get("reason") or ""),
     }
     try:
         if upload is None or isinstance(upload, str):
-            raise FieldError("file", "choose a file")
+            raise FieldError("file", "choose a file", "fe.choose_file")
         content = await read_upload(upload, upload_limit(request))
         with database.write(actor_of(user)) as session:
             pending = import_preview.stage_import(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import ROLES, UserInfo
+from yrdplan.domain.plans import PLAN_KINDS
 from yrdplan.domain.tasks import UNIT_KINDS
 from yrdplan.ingest.indicators_table import (
     AGGREGATION_ALIASES,
@@ -99,6 +100,8 @@ class TargetsPublic(FormState):
 
 class ImportsPublic(FormState):
     kinds: dict[str, list[str]]
+    templates: list[str]
+    plan_kinds: list[str]
     pending: list[dict[str, Any]]
 
 
@@ -214,6 +217,8 @@ def targets_view(
 def imports_view(session: Session, user: UserInfo, **state: Any) -> ImportsPublic:
     return ImportsPublic(
         kinds={k: list(import_preview.IMPORT_KINDS[k]) for k in import_preview.import_kinds(user)},
+        templates=list(import_preview.TEMPLATES),
+        plan_kinds=list(PLAN_KINDS),
         pending=import_preview.pending_imports(session, user),
         **state,
     )
