@@ -271,6 +271,7 @@ class TargetForm:
     relative_change: str = ""
     standard: str = ""
     reason: str = ""
+    revision: str = ""  # the revision the form was opened on (0: a new target); empty: unchecked
 
 
 def _number(text: str, field: str, *, required: bool) -> float | None:
@@ -346,6 +347,10 @@ def target_from_form(session: Session, form: TargetForm) -> Target:
             target.value = resolve_standard(target.standard, indicator.code)
         if target.value is None:
             raise FieldError("value", "this standard sets no known limit here; give the value")
+    if form.revision.strip():
+        if not form.revision.strip().isdigit():
+            raise FieldError("revision", f"{form.revision!r} is not a revision number")
+        target.edited_from = int(form.revision.strip())
     return target
 
 
