@@ -289,3 +289,23 @@ def test_every_write_route_refuses_bad_input_on_postgresql(pg_server, default_pg
     failures, sent = sweep(url, PG_KINDS)
     assert sent > 200
     assert failures == [], "\n".join(failures)
+
+
+def test_a_text_longer_than_its_column_is_refused_naming_the_field(any_default_url):
+    # Under the sweep's limit, over the column's: PostgreSQL would fail mid-statement (a 500)
+    # and SQLite would keep it; both refuse it before the row is sent.
+    database = connect(any_default_url)
+    app = create_app(load_settings(database_url=any_default_url), database)
+    client = client_as(app, "office")
+    token = csrf_of(client)  # the first page computes and stores what the pages read
+    engine = create_engine(any_default_url)
+    before = _counts(engine)
+    refused = client.post(
+        "/units/nj-kjj",
+        data={"csrf_token": token, "name": "南京市科学技术局" * 40, "kind": "department"},
+    )
+    assert refused.status_code == 400
+    assert "longer than 200 characters" in refused.text and 'name="name"' in refused.text
+    assert _counts(engine) == before
+    engine.dispose()
+    database.dispose()
