@@ -7,7 +7,8 @@ input that fits it:
 - to every route, a JSON body that is over the limit, truncated, 100,000 levels deep, not UTF-8,
   or GBK-encoded;
 - in a text field, in the route's own encoding (JSON, form or upload form): a 1 MB string, C0 and
-  C1 control characters, U+2028 and U+2029; in a URL-encoded form also bytes that are not UTF-8;
+  C1 control characters, NUL, U+2028 and U+2029; in a form or upload form also bytes that are
+  not UTF-8 and GBK-encoded text;
 - where the route reads fields, each of them with a value of the wrong type;
 - to every import route, a truncated .xlsx and a truncated .zip, and a file over the upload limit.
 
@@ -176,10 +177,17 @@ def probes_of(shape: Shape) -> list[Probe]:
     ]
     for kind, value in TEXTS.items():
         probes += _text_probes(shape, kind, value)
+    name = shape.text_field
     if shape.encoding == "form":
-        name = shape.text_field
         for kind, raw in (("not UTF-8 form", "%FF%FE"), ("GBK form", "%C4%CF%BE%A9")):
             probes.append(Probe(kind, (name,), form={name: raw}))
+    elif shape.encoding == "multipart":
+        upload = {
+            f: ("data.csv", b"region_code,value\n320100,1\n", "text/csv") for f in shape.files
+        }
+        for kind, raw in (("not UTF-8 form", b"\xff\xfe"), ("GBK form", "南京市".encode("gbk"))):
+            # A text field of the upload form (no file name), its bytes as they are.
+            probes.append(Probe(kind, (name,), form={}, files=upload | {name: (None, raw)}))
     if shape.reads_json:
         probes.append(Probe("JSON array for object", (body, "body"), json_body=b"[1, 2, 3]"))
         for name in shape.json_fields:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -22,7 +22,7 @@ from yrdplan.settings import Settings, load_settings
 from yrdplan.store.schema import InstanceSetting
 from yrdplan.web.deps import LoginRequired, PasswordChangeRequired, optional_user
 from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
-from yrdplan.web.input_guard import InputGuard, check_multipart_fields
+from yrdplan.web.input_guard import InputGuard
 from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.routes import ROUTERS
@@ -90,7 +90,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        dependencies=[Depends(check_multipart_fields)],
     )
     app.state.settings = settings
     app.state.database = database

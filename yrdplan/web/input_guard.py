@@ -9,8 +9,8 @@ but not in ours) and lone surrogates (PostgreSQL cannot store them). JSON may ne
 
 JSON and URL-encoded bodies (at most 1 MB, see ``BodySizeLimit``) are checked here as bytes,
 before FastAPI parses them (invalid UTF-8 and deep nesting would otherwise reach the parser);
-multipart uploads stream to disk, so their text fields are checked once parsed
-(``check_multipart_fields``, an app-wide dependency).
+multipart uploads are followed as they stream to the app, their files untouched
+(``MultipartTexts``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from python_multipart import MultipartParser
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import parse_options_header
 
 from yrdplan.errors import FieldError
 from yrdplan.web.middleware import ASGIApp, Message, Receive, Scope, Send
@@ -110,17 +113,78 @@ def check_form_body(body: bytes) -> None:
             check_text(name or WHOLE_BODY, text)
 
 
-async def check_multipart_fields(request: Request) -> None:
-    """An upload form's text fields and file names, once parsed (an app-wide dependency)."""
-    if not request.headers.get("content-type", "").lower().startswith("multipart/"):
-        return
-    form = await request.form()
-    for name, value in form.multi_items():
-        check_text(WHOLE_BODY, name)
-        if isinstance(value, str):
-            check_text(name, value)
-        elif value.filename:
-            check_text(f"{name} (file name)", value.filename)
+class MultipartTexts:
+    """Follows a multipart body as it streams, keeping only its text fields: files pass by.
+
+    Starlette decodes a text field that is not UTF-8 as Latin-1 without a word, so the bytes
+    are checked here, as they arrive. ``problem`` is the first ``FieldError`` found.
+    """
+
+    def __init__(self, boundary: bytes) -> None:
+        self.problem: FieldError | None = None
+        self._header = [b"", b""]
+        self._headers: dict[bytes, bytes] = {}
+        self._name = ""
+        self._is_file = False
+        self._data = bytearray()
+        self._parser = MultipartParser(
+            boundary,
+            callbacks={
+                "on_part_begin": self._begin,
+                "on_header_field": lambda d, a, b: self._add_header(0, d[a:b]),
+                "on_header_value": lambda d, a, b: self._add_header(1, d[a:b]),
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._end,
+            },
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        if self.problem is not None or not chunk:
+            return
+        try:
+            self._parser.write(chunk)
+        except FieldError as err:
+            self.problem = err
+        except MultipartParseError:
+            self.problem = None  # a broken body: the app's own parser says so
+
+    def _begin(self) -> None:
+        self._headers, self._data, self._is_file = {}, bytearray(), False
+
+    def _add_header(self, index: int, data: bytes) -> None:
+        self._header[index] += data
+
+    def _header_end(self) -> None:
+        self._headers[self._header[0].lower()] = self._header[1]
+        self._header = [b"", b""]
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        self._name = _strict(options.get(b"name", b""), WHOLE_BODY)
+        check_text(WHOLE_BODY, self._name)
+        filename = options.get(b"filename")
+        self._is_file = filename is not None
+        if filename:
+            field = f"{self._name} (file name)"
+            check_text(field, _strict(filename, field))
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        # Kept only up to what the length rule needs to see (4 bytes a character at most).
+        if not self._is_file and len(self._data) <= 4 * MAX_TEXT_CHARS:
+            self._data += data[start:end]
+
+    def _end(self) -> None:
+        if not self._is_file:
+            check_text(self._name, _strict(bytes(self._data), self._name))
+
+
+def _strict(raw: bytes, field: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise FieldError(field, "not valid UTF-8 (a browser sends forms as UTF-8)") from err
 
 
 ErrorAnswer = Callable[[Request, Exception], Awaitable[Response]]
@@ -142,11 +206,14 @@ class InputGuard:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        content_type = _content_type(scope)
+        content_type, boundary = _content_type(scope)
         if content_type == "application/json" or content_type.endswith("+json"):
             check = check_json_body
         elif content_type == "application/x-www-form-urlencoded":
             check = check_form_body
+        elif content_type == "multipart/form-data" and boundary:
+            await self._follow_multipart(scope, receive, send, boundary)
+            return
         else:
             await self.app(scope, receive, send)
             return
@@ -179,9 +246,44 @@ class InputGuard:
 
         await self.app(scope, replay, send)
 
+    async def _follow_multipart(
+        self, scope: Scope, receive: Receive, send: Send, boundary: bytes
+    ) -> None:
+        """Let the app stream the upload while its text fields are checked on the way; at the
+        first bad one the app's reading is cut off, whatever it answers dropped, and the
+        refusal sent instead (the app has not run a handler yet: it was still reading)."""
+        texts = MultipartTexts(boundary)
+        started = False
 
-def _content_type(scope: Scope) -> str:
+        async def following_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                texts.feed(message.get("body", b""))
+                if texts.problem is not None:
+                    raise texts.problem
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if texts.problem is not None:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, following_receive, guarded_send)
+        except Exception:
+            if texts.problem is None:
+                raise
+        if texts.problem is not None and not started:
+            response = await self.answer(Request(scope), texts.problem)
+            await response(scope, receive, send)
+
+
+def _content_type(scope: Scope) -> tuple[str, bytes]:
+    """The media type, lower case, and the multipart boundary if any."""
     for name, value in scope.get("headers", []):
         if name == b"content-type":
-            return value.decode("latin-1").split(";")[0].strip().lower()
-    return ""
+            media, options = parse_options_header(value)
+            return media.decode("latin-1").lower(), options.get(b"boundary", b"")
+    return "", b""
