@@ -179,3 +179,113 @@ def test_the_task_form_comes_back_with_the_conflict(db):
     assert page.status_code == 409
     # The message names the other person's change; the form keeps what this person typed.
     assert "2027-06-30" in page.text and 'value="2030-12-31"' in page.text
+
+
+def _a_target(client, headers) -> dict:
+    """A target added through the form (revision 1), as the API lists it."""
+    fields = {"indicator_code": "RD_INTENSITY", "region_code": "320100", "year": "2033"}
+    added = client.post(
+        "/targets",
+        json=fields | {"comparator": ">=", "value": "3.5", "reason": "规划纲要", "revision": "0"},
+        headers=headers | {"Accept": "application/json"},
+    )
+    assert added.status_code == 200, added.text
+    return next(
+        t
+        for t in client.get("/api/targets", params={"indicator": "RD_INTENSITY"}).json()
+        if t["region_code"] == "320100" and t["year"] == 2033
+    )
+
+
+def _target_fields(target: dict, **changes) -> dict:
+    fields = {
+        "indicator_code": target["indicator_code"],
+        "region_code": target["region_code"],
+        "year": str(target["year"]),
+        "comparator": target["comparator"],
+        "value": str(target["value"]),
+        "value_high": "" if target["value_high"] is None else str(target["value_high"]),
+        "base_year": "" if target["base_year"] is None else str(target["base_year"]),
+        "base_value": "" if target["base_value"] is None else str(target["base_value"]),
+        "relative_change": ""
+        if target["relative_change"] is None
+        else str(target["relative_change"] * 100),
+        "standard": target["standard"] or "",
+        "revision": str(target["revision"]),
+        "reason": "中期调整",
+    }
+    return fields | changes
+
+
+def test_second_stale_target_revision_is_refused_with_what_changed(db):
+    office, office_csrf = _person(db, "office")
+    admin, admin_csrf = _person(db, "admin")
+    target = _a_target(office, office_csrf)
+    as_json = {"Accept": "application/json"}
+    first = admin.post(
+        "/targets",
+        json=_target_fields(target, value="123.5"),
+        headers=admin_csrf | as_json,
+    )
+    assert first.status_code == 200, first.text
+    stale = office.post(
+        "/targets",
+        json=_target_fields(target, value="99", reason="另一位的修订"),
+        headers=office_csrf | as_json,
+    )
+    assert stale.status_code == 409, stale.text
+    body = stale.json()
+    assert (
+        body["changes"]["value"] == 123.5 and body["changes"]["revision"] == target["revision"] + 1
+    )
+    assert "value" in body["error"] and "admin" in body["error"]
+    [now] = [
+        t
+        for t in office.get("/api/targets", params={"indicator": target["indicator_code"]}).json()
+        if t["target_key"] == target["target_key"]
+    ]
+    assert now["value"] == 123.5 and now["revision"] == target["revision"] + 1
+
+
+def test_the_target_form_carries_its_revision_and_comes_back_with_the_conflict(db):
+    office, office_csrf = _person(db, "office")
+    admin, admin_csrf = _person(db, "admin")
+    target = _a_target(office, office_csrf)
+    page = office.get(
+        "/targets", params={"indicator": target["indicator_code"], "key": target["target_key"]}
+    )
+    assert f'name="revision" value="{target["revision"]}"' in page.text
+    admin.post("/targets", json=_target_fields(target, value="777"), headers=admin_csrf)
+    refused = office.post(
+        "/targets", data=_target_fields(target, value="1") | {"csrf_token": csrf_of(office)}
+    )
+    assert refused.status_code == 409
+    assert "777" in refused.text and "admin" in refused.text
+
+
+def test_a_stale_target_row_on_the_command_line_is_one_error_line(db, tmp_path):
+    office, office_csrf = _person(db, "office")
+    target = _a_target(office, office_csrf)
+    office.post("/targets", json=_target_fields(target, value="555"), headers=office_csrf)
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        "region_code,indicator_code,year,comparator,value,revision\n"
+        f"{target['region_code']},{target['indicator_code']},{target['year']},"
+        f"{target['comparator']},1,{target['revision']}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "yrdplan.cli.main", "targets", "import", str(path), "--db", db.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "revised since" in line and "555" in line
+    [now] = [
+        t
+        for t in office.get("/api/targets", params={"indicator": target["indicator_code"]}).json()
+        if t["target_key"] == target["target_key"]
+    ]
+    assert now["value"] == 555

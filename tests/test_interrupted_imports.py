@@ -23,7 +23,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from yrdplan.store.schema import IndicatorRecord, ObservationRecord, Plan, TargetRecord
+from yrdplan.store.schema import IndicatorRecord, ObservationRecord, Plan, TargetRecord, Task
 
 CLI = [sys.executable, "-m", "yrdplan.cli.main"]
 SEED = Path(__file__).resolve().parents[1] / "yrdplan" / "data" / "seeds"
@@ -38,7 +38,7 @@ def _write_rows(path: Path, header: list[str], rows) -> Path:
     return path
 
 
-def _observations(folder: Path) -> Path:
+def _observations(folder: Path, url: str = "") -> Path:
     # ~15,000 values: a write long enough that the kill lands inside it.
     codes = ["GDP_PER_CAPITA", "RD_INTENSITY", "URBANIZATION", "PM25", "POP", "GDP"]
     rows = [
@@ -52,13 +52,13 @@ def _observations(folder: Path) -> Path:
     return _write_rows(folder / "observations.csv", header, rows)
 
 
-def _indicators(folder: Path) -> Path:
+def _indicators(folder: Path, url: str = "") -> Path:
     header = ["code", "name", "unit", "direction"]
     rows = ((f"TEST_{i:05d}", f"测试指标{i}", "%", "higher") for i in range(6000))
     return _write_rows(folder / "indicators.csv", header, rows)
 
 
-def _targets(folder: Path) -> Path:
+def _targets(folder: Path, url: str = "") -> Path:
     header = ["region_code", "indicator_code", "year", "comparator", "value"]
     codes = ["GDP_PER_CAPITA", "RD_INTENSITY", "URBANIZATION", "GDP", "POP"]
     rows = (
@@ -70,10 +70,33 @@ def _targets(folder: Path) -> Path:
     return _write_rows(folder / "targets.csv", header, rows)
 
 
-def _plan(folder: Path) -> Path:
+def _plan(folder: Path, url: str = "") -> Path:
     text_of_plan = next(SEED.glob("004_*.txt")).read_text(encoding="utf-8")
     path = folder / "big_plan.txt"
     path.write_text(text_of_plan * 4, encoding="utf-8")
+    return path
+
+
+def _checklist(folder: Path, url: str) -> Path:
+    # The plan's checklist as exported, with 3,000 new tasks added (rows without 任务编号).
+    from openpyxl import load_workbook
+
+    from yrdplan.domain.people import SYSTEM_CALLER
+    from yrdplan.services import checklists
+    from yrdplan.services.database import connect
+
+    path = folder / "checklist.xlsx"
+    database = connect(url)
+    with database.read() as session:
+        checklists.export_checklist(session, "nj-implementation-2020", path, user=SYSTEM_CALLER)
+    database.dispose()
+    book = load_workbook(path)
+    sheet = book["责任清单"]
+    for i in range(3000):
+        sheet.append(
+            [f"{100 + i}.", f"新增测试任务{i}", "市发展改革委", "", "2027-12-31", "", "", ""]
+        )
+    book.save(path)
     return path
 
 
@@ -83,6 +106,7 @@ IMPORTS = {
     "indicators": (_indicators, ["indicators", "import"], IndicatorRecord),
     "targets": (_targets, ["targets", "import"], TargetRecord),
     "plan": (_plan, ["plan", "import", "--kind", "guidance", "--code", "killed-plan"], Plan),
+    "checklist": (_checklist, ["tasks", "import"], Task),
 }
 
 
@@ -146,7 +170,7 @@ def _integrity(url: str) -> None:
 @pytest.mark.parametrize("name", list(IMPORTS))
 def test_a_killed_import_writes_nothing_and_the_rerun_writes_all(name, any_default_url, tmp_path):
     make, arguments, table = IMPORTS[name]
-    file = make(tmp_path)
+    file = make(tmp_path, any_default_url)
     before = _count(any_default_url, table)
     process = subprocess.Popen(
         [*CLI, *arguments, str(file), "--db", any_default_url],

@@ -55,6 +55,8 @@ class Target:
     relative_change: float | None = None
     standard: str | None = None
     unit: str | None = None
+    # The revision an editor started from (0: a new target); a save over a newer one is refused.
+    edited_from: int | None = None
 
 
 @dataclass(slots=True)

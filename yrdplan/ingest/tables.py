@@ -73,6 +73,8 @@ TARGET_COLUMNS: dict[str, tuple[str, ...]] = {
     "base_value": ("base_value", "baseline", "基期值", "基准值", "基期数值"),
     "relative_change": ("relative_change", "相对变化", "变化幅度", "较基期变化"),
     "standard": ("standard", "标准", "执行标准"),
+    # Optional: the revision a row was edited from; a newer revision saved since is a conflict.
+    "revision": ("revision", "edited_from", "修订号"),
     "unit": _UNIT,
     "note": _NOTE,
 }

@@ -194,6 +194,14 @@ def _indicator_column(table: Table) -> str:
     return "indicator_code" if table.index("indicator_code") is not None else "indicator_name"
 
 
+def _revision(reader: _RowReader) -> int | None:
+    number = reader.number("revision")
+    if number is None or (number == int(number) and number >= 0):
+        return None if number is None else int(number)
+    reader.add("bad_revision", "revision is not a whole number", "revision")
+    return None
+
+
 def _read_row(
     reader: _RowReader, regions: RegionResolver, lookup: IndicatorLookup
 ) -> Target | None:
@@ -239,6 +247,7 @@ def _read_row(
         relative_change=reader.number("relative_change", percent="fraction"),
         standard=reader.text("standard") or None,
         unit=reader.text("unit") or (indicator.unit if indicator else None),
+        edited_from=_revision(reader),
     )
     if region is not None and regions.is_group(region):
         target.group_code = region

@@ -299,6 +299,7 @@ class TargetForm:
     relative_change: str = ""
     standard: str = ""
     reason: str = ""
+    revision: str = ""  # the revision the form was opened on (0: a new target); empty: unchecked
 
 
 def _number(text: str, field: str, *, required: bool) -> float | None:
@@ -404,6 +405,12 @@ def target_from_form(session: Session, form: TargetForm) -> Target:
                 "this standard sets no known limit here; give the value",
                 "fe.standard_value",
             )
+    if form.revision.strip():
+        if not form.revision.strip().isdigit():
+            raise FieldError(
+                "revision", f"{form.revision!r} is not a revision number", "fe.revision"
+            )
+        target.edited_from = int(form.revision.strip())
     return target
 
 

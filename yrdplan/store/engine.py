@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from yrdplan.errors import DatabaseError
+from yrdplan.errors import DatabaseError, FieldError
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 #: Execution option of a connection that will write: on SQLite its transaction begins IMMEDIATE.
@@ -78,7 +78,29 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", _check_lengths)
+    return factory
+
+
+def _check_lengths(session: Session, _context, _instances) -> None:
+    """A text longer than its column is refused naming the field, on both backends alike.
+
+    PostgreSQL rejects it mid-statement (a server error to the user) and SQLite would keep it,
+    so the limit is checked here, before any row is sent.
+    """
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attribute in state.mapper.column_attrs:
+            length = getattr(attribute.columns[0].type, "length", None)
+            value = state.dict.get(attribute.key)  # what is set; never loads an expired value
+            if length and isinstance(value, str) and len(value) > length:
+                raise FieldError(
+                    attribute.key,
+                    f"longer than {length} characters ({len(value):,})",
+                    "fe.too_long",
+                    limit=length,
+                )
 
 
 @contextmanager

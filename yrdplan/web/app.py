@@ -24,6 +24,7 @@ from yrdplan.store.schema import InstanceSetting
 from yrdplan.web.access import require_login_unless_public
 from yrdplan.web.deps import LoginRequired, PasswordChangeRequired, optional_user
 from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
+from yrdplan.web.input_guard import InputGuard
 from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.routes import ROUTERS
@@ -106,7 +107,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.templates.globals["static_url"] = static_url
     upload_bytes = settings.max_upload_mb * 1024 * 1024
     # Added last runs first: the body limit sees a request before anything reads it; the
-    # security headers go on every answer, the caching layer's 304s included.
+    # security headers go on every answer, the caching layer's 304s included; bad input in a
+    # form or JSON body is refused before any handler runs.
+    app.add_middleware(InputGuard, answer=error_response)
     app.add_middleware(HttpCacheMiddleware)
     app.add_middleware(ResponseHeaders)
     app.add_middleware(
@@ -202,27 +205,30 @@ def _add_error_handlers(app: FastAPI) -> None:
             message = str(err.detail)
         return JSONResponse({"error": message}, status_code=err.status_code, headers=headers)
 
-    @app.exception_handler(YrdplanError)
-    async def handle_yrdplan_error(request: Request, err: YrdplanError) -> Response:
-        status = next((code for kind, code in _STATUS.items() if isinstance(err, kind)), 400)
-        is_api = request.url.path.startswith("/api/")
-        if isinstance(err, LoginRequired) and not is_api and not wants_json(request):
-            return RedirectResponse(f"/login?next={_here(request)}", status_code=303)
-        if isinstance(err, PasswordChangeRequired) and not is_api and not wants_json(request):
-            return RedirectResponse("/account", status_code=303)
-        if is_api or wants_json(request):
-            body = {"error": str(err)}
-            if isinstance(err, ConflictError) and err.changes:
-                body["changes"] = err.changes
-            return JSONResponse(jsonable_encoder(body), status_code=status)
+    app.add_exception_handler(YrdplanError, error_response)
+
+
+async def error_response(request: Request, err: YrdplanError) -> Response:
+    """How every refusal is answered: JSON to the API, else the error page (or a redirect)."""
+    status = next((code for kind, code in _STATUS.items() if isinstance(err, kind)), 400)
+    is_api = request.url.path.startswith("/api/")
+    if isinstance(err, LoginRequired) and not is_api and not wants_json(request):
+        return RedirectResponse(f"/login?next={_here(request)}", status_code=303)
+    if isinstance(err, PasswordChangeRequired) and not is_api and not wants_json(request):
+        return RedirectResponse("/account", status_code=303)
+    if is_api or wants_json(request):
+        body = {"error": str(err)}
+        if isinstance(err, ConflictError) and err.changes:
+            body["changes"] = err.changes
+        return JSONResponse(jsonable_encoder(body), status_code=status)
+    user = None
+    try:
+        with request.app.state.database.read() as session:
+            user = optional_user(request, session)
+    except YrdplanError:
         user = None
-        try:
-            with request.app.state.database.read() as session:
-                user = optional_user(request, session)
-        except YrdplanError:
-            user = None
-        # An error may bring its own page (the closed public portal, say).
-        template = getattr(err, "template", "error.html")
-        return render(
-            request, template, {"status": status, "message": str(err)}, user, status_code=status
-        )
+    # An error may bring its own page (the closed public portal, say).
+    template = getattr(err, "template", "error.html")
+    return render(
+        request, template, {"status": status, "message": str(err)}, user, status_code=status
+    )

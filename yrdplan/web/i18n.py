@@ -1293,6 +1293,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "须为 {low:g} 到 {high:g} 之间的整数",
         "a whole number from {low:g} to {high:g}",
     ),
+    # refused before any handler (web/input_guard.py) or before a row is sent (store/engine.py)
+    "fe.too_long": ("不能超过 {limit:,} 个字符", "at most {limit:,} characters"),
+    "fe.line_separator": (
+        "含有行分隔符（U+2028/U+2029），请用普通换行",
+        "contains a line separator (U+2028/U+2029); use an ordinary line break",
+    ),
+    "fe.surrogate": ("含有无效的 Unicode 字符", "contains an invalid Unicode character"),
+    "fe.control_character": (
+        "含有控制字符 {code}，只允许制表符和换行",
+        "contains the control character {code}; only tabs and line breaks are allowed",
+    ),
+    "fe.too_deep": ("嵌套不能超过 {limit} 层", "nested deeper than {limit} levels"),
+    "fe.not_utf8": ("不是有效的 UTF-8 编码", "not valid UTF-8"),
+    "fe.not_json": ("不是有效的 JSON", "not valid JSON"),
+    "fe.json_object": ("须为 JSON 对象（字段: 值）", "expected a JSON object of fields"),
+    "fe.plain_value": ("须为文字或数字", "expected text or a number"),
+    "fe.revision": ("不是有效的修订版本号", "not a revision number"),
 }
 
 

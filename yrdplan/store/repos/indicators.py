@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.indicators import Indicator, Observation, Target
+from yrdplan.errors import ConflictError
 from yrdplan.store.audit import record_bulk_insert
 from yrdplan.store.schema import (
     IndicatorRecord,
@@ -34,6 +35,7 @@ from yrdplan.store.schema import (
     Task,
     TaskIndicator,
     Unit,
+    User,
     utcnow,
 )
 from yrdplan.store.versions import read_versions
@@ -330,7 +332,11 @@ _TARGET_FIELDS = (
 def add_targets(
     session: Session, targets: Sequence[Target], *, created_by: int | None = None, note: str = ""
 ) -> WriteSummary:
-    """Write targets as revisions keyed by region (or group), indicator and year."""
+    """Write targets as revisions keyed by region (or group), indicator and year.
+
+    A target that says which revision it was edited from (``edited_from``) is refused with
+    ``ConflictError`` when a newer one has been saved since: nothing of the call is written.
+    """
     added = revised = unchanged = 0
     for target in targets:
         key = target_key(target)
@@ -340,6 +346,8 @@ def add_targets(
                 TargetRecord.target_key == key, TargetRecord.is_current.is_(True)
             )
         )
+        if target.edited_from is not None:
+            check_target_revision(session, key, old, target.edited_from)
         revision = 1
         if old is not None:
             if all(getattr(old, k) == v for k, v in values.items()):
@@ -357,6 +365,34 @@ def add_targets(
         )
     session.flush()
     return WriteSummary(added, revised, unchanged)
+
+
+def check_target_revision(
+    session: Session, key: str, current: TargetRecord | None, edited_from: int
+) -> None:
+    """Refuse an edit of ``key`` made from revision ``edited_from`` when a newer one exists,
+    saying what changed since and who changed it."""
+    now = current.revision if current is not None else 0
+    if now == edited_from:
+        return
+    history = {r.revision: r for r in target_history(session, key)}
+    seen = history.get(edited_from)
+    changes = {
+        name: getattr(current, name)
+        for name in _TARGET_FIELDS
+        if current is not None and (seen is None or getattr(seen, name) != getattr(current, name))
+    }
+    names = dict(session.execute(select(User.id, User.username)).all())
+    by = [
+        names.get(r.created_by, "the command line") for n, r in history.items() if n > edited_from
+    ]
+    what = ", ".join(f"{name} → {value!r}" for name, value in changes.items()) or "no values"
+    raise ConflictError(
+        f"target {key} was revised since you opened it (revision {now}, yours {edited_from}): "
+        f"{what} (by {', '.join(dict.fromkeys(by)) or 'someone else'}); "
+        "reload it and make your change again",
+        changes=changes | {"revision": now},
+    )
 
 
 def target_history(session: Session, key: str) -> list[TargetRecord]:

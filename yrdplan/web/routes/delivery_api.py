@@ -169,9 +169,12 @@ async def api_checklist_import(
 ) -> dict:
     """Import a filled-in checklist (all or nothing; 400 lists every problem)."""
     content = await read_upload(file, upload_limit(request))
-    result = checklists.apply_checklist(
-        database, content, plan_ref=plan, user=user, dry_run=dry_run
-    )
+    try:
+        result = checklists.apply_checklist(
+            database, content, plan_ref=plan, user=user, dry_run=dry_run
+        )
+    except InputError as err:
+        raise InputError(f"{file.filename}: {err}") from err  # which upload, as the others say
     return result.to_dict()
 
 

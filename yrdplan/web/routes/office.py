@@ -47,7 +47,19 @@ async def _fields(request: Request) -> tuple[dict[str, Any], bool]:
     """The submitted fields (form or JSON body) and whether the caller speaks JSON."""
     if request.headers.get("content-type", "").startswith("application/json"):
         body = await request.json()
-        return (body if isinstance(body, dict) else {}), True
+        if not isinstance(body, dict):
+            raise FieldError("request body", "expected a JSON object of fields", "fe.json_object")
+        for key, value in body.items():
+            plain = (str, int, float, bool, type(None))
+            if not isinstance(value, plain) and not (
+                key in _LISTS and isinstance(value, list) and all(isinstance(v, str) for v in value)
+            ):
+                raise FieldError(
+                    key,
+                    "expected text or a number" + (", or a list of texts" if key in _LISTS else ""),
+                    "fe.plain_value",
+                )
+        return body, True
     form = await request.form()
     fields: dict[str, Any] = {}
     for key in form:
