@@ -313,7 +313,7 @@ def test_a_text_longer_than_its_column_is_refused_naming_the_field(any_default_u
         data={"csrf_token": token, "name": "南京市科学技术局" * 40, "kind": "department"},
     )
     assert refused.status_code == 400
-    assert "longer than 200 characters" in refused.text and 'name="name"' in refused.text
+    assert "不能超过 200 个字符" in refused.text and 'name="name"' in refused.text
     assert _counts(engine) == before
     engine.dispose()
     database.dispose()

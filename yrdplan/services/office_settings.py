@@ -86,8 +86,10 @@ def _allowed(key: str) -> dict:
     """What ``key`` takes, for the form's message: a text key of the web and its numbers."""
     if key == task_service.LAGGING_MARGIN_KEY:
         return {"key": "fe.range_below", "low": 0, "high": 100}
-    if key in (reminders.ENABLED_KEY, portal.PORTAL_OPEN_KEY):
+    if key == reminders.ENABLED_KEY:
         return {"key": "fe.flag"}
+    if key == portal.PORTAL_OPEN_KEY:  # a select of on/off: the parser's own words say it
+        return {"key": None}
     if key == reminders.DAYS_KEY:
         return {"key": "fe.whole_range", "low": 0, "high": reminders.MAX_DAYS}
     kind, low, high = warning_rules.ADJUSTABLE[key.removeprefix(warning_rules.THRESHOLD_PREFIX)]

@@ -1305,7 +1305,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "contains the control character {code}; only tabs and line breaks are allowed",
     ),
     "fe.too_deep": ("嵌套不能超过 {limit} 层", "nested deeper than {limit} levels"),
-    "fe.not_utf8": ("不是有效的 UTF-8 编码", "not valid UTF-8"),
+    "fe.bad_encoding": ("不是有效的 UTF-8 编码", "not valid UTF-8"),
     "fe.not_json": ("不是有效的 JSON", "not valid JSON"),
     "fe.json_object": ("须为 JSON 对象（字段: 值）", "expected a JSON object of fields"),
     "fe.plain_value": ("须为文字或数字", "expected text or a number"),

@@ -99,7 +99,7 @@ def check_json_body(body: bytes) -> None:
         raise FieldError(
             WHOLE_BODY,
             f"not valid UTF-8 (byte 0x{body[err.start]:02X} at offset {err.start}); send UTF-8",
-            "fe.not_utf8",
+            "fe.bad_encoding",
         ) from err
     try:
         value = json.loads(text)
@@ -132,7 +132,7 @@ def check_form_body(body: bytes) -> None:
                 raise FieldError(
                     name or WHOLE_BODY,
                     "not valid UTF-8 (a browser sends forms as UTF-8)",
-                    "fe.not_utf8",
+                    "fe.bad_encoding",
                 ) from err
             check_text(name or WHOLE_BODY, text)
 
@@ -209,7 +209,7 @@ def _strict(raw: bytes, field: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise FieldError(
-            field, "not valid UTF-8 (a browser sends forms as UTF-8)", "fe.not_utf8"
+            field, "not valid UTF-8 (a browser sends forms as UTF-8)", "fe.bad_encoding"
         ) from err
 
 
