@@ -9,14 +9,12 @@ an anonymous visitor's home page is the log-in. Signed-in users keep what their 
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.services.callers import require_manager
-from yrdplan.store.repos.instance_settings import write_setting
-from yrdplan.store.schema import InstanceSetting
+from yrdplan.store.repos.instance_settings import read_setting, write_setting
 
 PORTAL_OPEN_KEY = "portal.open"
 DEFAULT_PORTAL_OPEN = True
@@ -33,9 +31,7 @@ class PortalClosed(PermissionDenied):
 
 def portal_open(session: Session) -> bool:
     """Whether the public portal is open (``DEFAULT_PORTAL_OPEN`` until the office says)."""
-    value = session.scalar(
-        select(InstanceSetting.value).where(InstanceSetting.key == PORTAL_OPEN_KEY)
-    )
+    value = read_setting(session, PORTAL_OPEN_KEY)
     return DEFAULT_PORTAL_OPEN if value is None else value == "1"
 
 

@@ -22,7 +22,6 @@ import io
 import math
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
@@ -30,8 +29,7 @@ from yrdplan.errors import InputError
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services.callers import require_caller, require_manager
 from yrdplan.store.repos import tasks as task_repo
-from yrdplan.store.repos.instance_settings import write_setting
-from yrdplan.store.schema import InstanceSetting
+from yrdplan.store.repos.instance_settings import read_setting, write_setting
 
 DAYS_KEY = "reminders.days_before"
 ENABLED_KEY = "reminders.enabled"
@@ -55,17 +53,13 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def _stored(session: Session, key: str) -> str | None:
-    return session.scalar(select(InstanceSetting.value).where(InstanceSetting.key == key))
-
-
 def reminder_days(session: Session) -> float:
-    value = _stored(session, DAYS_KEY)
+    value = read_setting(session, DAYS_KEY)
     return float(value) if value is not None else float(DEFAULT_DAYS)
 
 
 def reminders_enabled(session: Session) -> float:
-    value = _stored(session, ENABLED_KEY)
+    value = read_setting(session, ENABLED_KEY)
     return float(value) if value is not None else float(DEFAULT_ENABLED)
 
 

@@ -40,11 +40,10 @@ from yrdplan.services.units import resolve_in_plan
 from yrdplan.store.audit import changes_since, current_actor
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
-from yrdplan.store.repos.instance_settings import write_setting
+from yrdplan.store.repos.instance_settings import read_setting, write_setting
 from yrdplan.store.repos.regions import get_region
 from yrdplan.store.schema import (
     AuditEntry,
-    InstanceSetting,
     Milestone,
     Plan,
     Task,
@@ -73,9 +72,7 @@ def clean_text(text: str | None) -> str:
 
 
 def lagging_margin(session: Session) -> float:
-    value = session.scalar(
-        select(InstanceSetting.value).where(InstanceSetting.key == LAGGING_MARGIN_KEY)
-    )
+    value = read_setting(session, LAGGING_MARGIN_KEY)
     return float(value) if value is not None else DEFAULT_LAGGING_MARGIN
 
 

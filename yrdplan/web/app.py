@@ -13,14 +13,13 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
-from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yrdplan import __version__
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
 from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
-from yrdplan.store.schema import InstanceSetting
+from yrdplan.store.repos.instance_settings import read_setting
 from yrdplan.web.access import require_login_unless_public
 from yrdplan.web.deps import LoginRequired, PasswordChangeRequired, optional_user
 from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
@@ -45,9 +44,7 @@ def _session_secret(settings: Settings, database: Database) -> str:
     if settings.secret_key:
         return settings.secret_key
     with database.read() as session:
-        secret = session.scalar(
-            select(InstanceSetting.value).where(InstanceSetting.key == "session_secret")
-        )
+        secret = read_setting(session, "session_secret")
     if not secret:
         raise YrdplanError(
             f"{database.where}: no session key stored; run `yrdplan init` or set YRDPLAN_SECRET_KEY"

@@ -6,10 +6,16 @@ the office changes are recorded here, one audit entry per change, old → new.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.store.audit import current_actor
 from yrdplan.store.schema import AuditEntry, InstanceSetting
+
+
+def read_setting(session: Session, key: str) -> str | None:
+    """The value stored under ``key``; None when nobody has set it."""
+    return session.scalar(select(InstanceSetting.value).where(InstanceSetting.key == key))
 
 
 def write_setting(session: Session, key: str, value: str) -> str | None:
