@@ -124,17 +124,11 @@ def check_form_body(body: bytes) -> None:
     for pair in body.split(b"&"):
         raw_name, _, raw_value = pair.partition(b"=")
         name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8", "replace")
+        field = name or WHOLE_BODY
         for part in (raw_name, raw_value):
-            try:
-                part.decode("ascii")
-                text = unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise FieldError(
-                    name or WHOLE_BODY,
-                    "not valid UTF-8 (a browser sends forms as UTF-8)",
-                    "fe.bad_encoding",
-                ) from err
-            check_text(name or WHOLE_BODY, text)
+            if not part.isascii():  # a browser percent-encodes every byte beyond ASCII
+                raise _not_utf8(field)
+            check_text(field, _strict(unquote_to_bytes(part.replace(b"+", b" ")), field))
 
 
 class MultipartTexts:
@@ -208,9 +202,11 @@ def _strict(raw: bytes, field: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise FieldError(
-            field, "not valid UTF-8 (a browser sends forms as UTF-8)", "fe.bad_encoding"
-        ) from err
+        raise _not_utf8(field) from err
+
+
+def _not_utf8(field: str) -> FieldError:
+    return FieldError(field, "not valid UTF-8 (a browser sends forms as UTF-8)", "fe.bad_encoding")
 
 
 ErrorAnswer = Callable[[Request, Exception], Awaitable[Response]]
