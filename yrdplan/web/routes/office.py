@@ -752,12 +752,8 @@ async def change_setting(request: Request, database: DatabaseDep, user: CurrentU
     )
 
 
-@router.get("/office", include_in_schema=False)
+@router.get("/office", response_model=views.OfficeHubPublic)
 def office_hub(request: Request, user: CurrentUser):
     """Where the office's administration pages are."""
-    links = ["/units", "/catalogue", "/targets", "/imports", "/settings"]
-    if user.role == "admin":
-        links.insert(0, "/users")
-    if not user.can_manage:
-        links = ["/imports"] if user.role == "data_steward" else []
-    return render(request, "office_hub.html", {"links": links}, user)
+    model = views.office_hub_view(user)
+    return render(request, "office_hub.html", model.model_dump(mode="json"), user)
