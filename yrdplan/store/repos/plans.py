@@ -102,6 +102,11 @@ def links_from(session: Session, node_ids: list[int]) -> list[NodeLink]:
     )
 
 
+def version_of_node(session: Session, node_id: int) -> PlanVersion:
+    """The plan version a node belongs to."""
+    return session.get(PlanVersion, session.get(PlanNode, node_id).version_id)
+
+
 def nodes_by_id(session: Session, node_ids: list[int]) -> dict[int, PlanNode]:
     return {n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.id.in_(node_ids)))}
 

@@ -16,7 +16,6 @@ from yrdplan.errors import InputError
 from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services import plans as plan_service
 from yrdplan.store.repos import plans as plan_repo
-from yrdplan.store.schema import PlanNode, PlanVersion
 from yrdplan.web.deps import (
     MAX_ROW_ID,
     CurrentUser,
@@ -151,7 +150,7 @@ def edit_node(
                     f"“{split_at.strip()}” does not start anywhere after the beginning of this node's text"
                 )
             plan_service.split_node(session, node_id, position)
-        version = session.get(PlanVersion, node.version_id)
+        version = plan_repo.version_of_node(session, node_id)
         target = f"/plans/{version.plan_id}/versions/{version.version}#node-{node_id}"
     return RedirectResponse(target, status_code=303)
 
@@ -195,7 +194,7 @@ def decide(
         raise InputError(f"decision {decision!r} is not confirm or reject")
     with database.write(actor_of(user)) as session:
         link = plan_service.decide_link(session, link_id, decision == "confirm", user=user)
-        version = session.get(PlanVersion, session.get(PlanNode, link.lower_node_id).version_id)
+        version = plan_repo.version_of_node(session, link.lower_node_id)
     return RedirectResponse(f"/plans/{version.plan_id}/links", status_code=303)
 
 
