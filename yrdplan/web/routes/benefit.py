@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from yrdplan.errors import InputError
 from yrdplan.services import benefit, benefit_statements
 from yrdplan.web.deps import CurrentUser, DatabaseDep, SessionDep, actor_of, verify_csrf
+from yrdplan.web.downloads import file_response, file_responses
 from yrdplan.web.render import render
 from yrdplan.web.uploads import read_upload, upload_limit
 from yrdplan.web.views.benefit import (
@@ -36,10 +37,7 @@ IMPORTS = {
     "data": benefit.import_site_observations,
     "agreement": benefit.import_agreement,
 }
-MEDIA = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+STATEMENT_FORMATS = ("docx", "xlsx")
 
 
 @router.get("/benefit", response_model=BenefitIndexPublic, tags=["benefit"])
@@ -143,7 +141,11 @@ def settlement_view(settlement_id: int, request: Request, session: SessionDep, u
     return render(request, "benefit_settlement.html", model.model_dump(mode="json"), user)
 
 
-@router.get("/benefit/agreements/{code}/statement.{fmt}", tags=["benefit"])
+@router.get(
+    "/benefit/agreements/{code}/statement.{fmt}",
+    tags=["benefit"],
+    responses=file_responses(STATEMENT_FORMATS),
+)
 def summary_download(
     code: str, fmt: str, session: SessionDep, user: CurrentUser, party: str | None = None
 ) -> Response:
@@ -152,7 +154,11 @@ def summary_download(
     return _download(content, fmt, f"{code}{'-' + party if party else ''}")
 
 
-@router.get("/benefit/settlements/{settlement_id}/statement.{fmt}", tags=["benefit"])
+@router.get(
+    "/benefit/settlements/{settlement_id}/statement.{fmt}",
+    tags=["benefit"],
+    responses=file_responses(STATEMENT_FORMATS),
+)
 def statement_download(
     settlement_id: int,
     fmt: str,
@@ -166,11 +172,7 @@ def statement_download(
 
 
 def _download(content: bytes, fmt: str, stem: str) -> Response:
-    return Response(
-        content,
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
-    )
+    return file_response(content, f"{stem}.{fmt}")
 
 
 @router.post(
@@ -231,7 +233,17 @@ def api_settle(
         return [SettleOutPublic(**vars(o)) for o in outcomes]
 
 
-@router.post("/api/benefit/settlements/{settlement_id}/{step}", tags=["benefit"], dependencies=CSRF)
-def api_step(settlement_id: int, step: str, database: DatabaseDep, user: CurrentUser) -> dict:
+class SettlementStepPublic(BaseModel):
+    id: int
+    status: str  # after the step: confirmed or paid
+
+
+@router.post(
+    "/api/benefit/settlements/{settlement_id}/{step}",
+    tags=["benefit"],
+    dependencies=CSRF,
+    response_model=SettlementStepPublic,
+)
+def api_step(settlement_id: int, step: str, database: DatabaseDep, user: CurrentUser):
     """``confirm`` (draft → confirmed) or ``pay`` (confirmed → paid)."""
-    return {"id": settlement_id, "status": _step(database, user, settlement_id, step)}
+    return SettlementStepPublic(id=settlement_id, status=_step(database, user, settlement_id, step))
