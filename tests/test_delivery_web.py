@@ -3,14 +3,18 @@ with session + CSRF or a Bearer token."""
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 
 import pytest
 from typer.testing import CliRunner
 from web_helpers import csrf_of, login
 
+from yrdplan.analytics.completion import COMPLETION_DEFINITION
 from yrdplan.cli.main import app as cli
+from yrdplan.reports.task_text import status_reason_text
 
 NANJING = "nj-implementation-2020"
 DEMO_BADGE = '<span class="badge demo"'
@@ -53,13 +57,16 @@ def test_board_filters_and_explains_statuses(client):
     assert data["tasks"] and all(
         "市交通运输局" in [t["lead_unit"], *t["supporting_units"]] for t in data["tasks"]
     )
-    assert all(t["status_explanation"] for t in data["tasks"])
+    # Each status comes with its rule and that rule's numbers, put into words on the page.
+    assert all(t["status_reason"]["code"] == t["status_rule"] for t in data["tasks"])
+    board = client.get(f"/tasks/plan/{NANJING}", params={"unit": "nj-jtj"}).text
+    assert all(status_reason_text(t["status_reason"]) in board for t in data["tasks"])
     overdue = client.get(
         f"/tasks/plan/{NANJING}", params={"status": "overdue", "format": "json"}
     ).json()
     assert {t["status"] for t in overdue["tasks"]} <= {"overdue"}
     page = client.get(f"/tasks/plan/{NANJING}", params={"area": data["options"]["areas"][0]})
-    assert data["definition"]["zh"] in page.text  # the completion definition beside the rate
+    assert COMPLETION_DEFINITION["zh"] in page.text  # the completion definition beside the rate
 
 
 def test_task_page_shows_history_reports_and_evidence(client):
@@ -263,14 +270,22 @@ def test_completion_page_has_offline_charts(client):
         '<script src="/static/vendor/plotly.min.js">' in page.text
         and "cdn" not in page.text.lower()
     )
+    # The figures are drawn from the rows of the JSON twin, their words put in at render time.
     data = client.get(f"/tasks/completion?plan={NANJING}&format=json").json()
-    assert set(data["charts"]) >= {"chart-area", "chart-unit", "chart-region", "chart-trend"}
-    bars = data["charts"]["chart-area"]["data"][0]
+    found = re.search(r'<script type="application/json" data-charts>(.*?)</script>', page.text)
+    charts = json.loads(html.unescape(found.group(1)))
+    assert set(charts) >= {"chart-area", "chart-unit", "chart-region", "chart-trend"}
+    assert "charts" not in data
+    bars = charts["chart-area"]["data"][0]
     assert bars["y"] == [r["group"] for r in data["by_area"]]
     assert bars["x"] == [round(r["rate"] * 100, 1) for r in data["by_area"]]
+    assert charts["chart-area"]["layout"]["title"]["text"] == "按领域（规划部分）"
     assert client.get("/static/vendor/plotly.min.js").status_code == 200
     # Every number sits beside the definition.
-    assert page.text.count(data["definition"]["zh"][:20]) >= 5
+    assert page.text.count(COMPLETION_DEFINITION["zh"][:20]) >= 5
+    client.get("/lang/en")
+    english = client.get(f"/tasks/completion?plan={NANJING}").text
+    assert '"By area"' in english and COMPLETION_DEFINITION["en"][:20] in english
 
 
 def test_english_pages(client):
