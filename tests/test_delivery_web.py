@@ -311,3 +311,36 @@ def test_viewer_reads_but_cannot_write(client):
     cycle_id = _open_cycle_id(client)
     body = {"cycle_id": cycle_id, "task_id": task["id"], "status": "on_track", "percent": 1}
     assert client.post("/api/reports", json=body, headers=headers).status_code == 403
+
+
+def test_openapi_lists_the_task_pages_and_their_aliases(client):
+    schema = client.get("/api/openapi.json").json()
+    names = set(schema["components"]["schemas"])
+    assert {
+        "TasksIndexPagePublic",
+        "BoardPagePublic",
+        "TaskPagePublic",
+        "CompletionPagePublic",
+        "WatchPagePublic",
+    } <= names
+
+    def answer(path: str) -> str:
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        return content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+    assert answer("/tasks/{task_id}") == answer("/api/tasks/{task_id}") == "TaskPagePublic"
+    assert answer("/tasks/watch") == answer("/api/delivery/watch") == "WatchPagePublic"
+    assert answer("/tasks/completion") == "CompletionPagePublic"
+
+
+def test_api_aliases_answer_what_the_pages_show(client):
+    login(client, "office")
+    board = client.get(f"/tasks/plan/{NANJING}", params={"format": "json"}).json()
+    task_id = board["tasks"][0]["id"]
+    page = client.get(f"/tasks/{task_id}", params={"format": "json"}).json()
+    assert client.get(f"/api/tasks/{task_id}").json() == page
+    assert page["assignment"]["units"]  # the office's form choices are in the JSON twin
+    watch = client.get("/tasks/watch", params={"format": "json"}).json()
+    assert client.get("/api/delivery/watch").json() == watch
+    rows = client.get("/api/tasks", params={"plan": NANJING}).json()
+    assert [r["id"] for r in rows] == [r["id"] for r in board["tasks"]]
