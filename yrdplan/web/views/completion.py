@@ -4,8 +4,6 @@ builder put in at render time."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -15,7 +13,13 @@ from yrdplan.services import oversight
 from yrdplan.services.callers import require_caller
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
-from yrdplan.web.views.tasks import CompletionPublic, PlanRefPublic, TaskRowPublic, plan_ref
+from yrdplan.web.views.tasks import (
+    CompletionPublic,
+    PlanRefPublic,
+    TaskRowPublic,
+    UtcDateTime,
+    plan_ref,
+)
 
 #: The groupings of one plan the completion page shows, each with a chart.
 PLAN_GROUPINGS = ("area", "unit", "region")
@@ -107,7 +111,7 @@ class BlockerPublic(BaseModel):
     percent: float
     blockers: str
     review_state: str
-    submitted_at: datetime | None
+    submitted_at: UtcDateTime | None
     is_simulated: bool
 
 

@@ -12,10 +12,10 @@ when, old → new — without a history table of its own.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
@@ -31,6 +31,15 @@ from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import Task
 
 # -- shared parts -------------------------------------------------------------------------------
+
+
+def _as_utc(value: datetime) -> datetime:
+    # Stored times are naive UTC (store.schema.utcnow); an RFC 3339 date-time names its zone.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+#: A stored time, answered with its zone (UTC).
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class PlanRefPublic(BaseModel):
@@ -137,7 +146,7 @@ class CyclePublic(BaseModel):
     opens_on: date
     due_on: date
     status: str
-    closed_at: datetime | None
+    closed_at: UtcDateTime | None
     is_simulated: bool
 
 
@@ -249,10 +258,10 @@ class TaskReportPublic(BaseModel):
     narrative: str | None
     blockers: str | None
     submitted_by: str | None
-    submitted_at: datetime | None
+    submitted_at: UtcDateTime | None
     review_state: str
     reviewed_by: str | None
-    reviewed_at: datetime | None
+    reviewed_at: UtcDateTime | None
     review_comment: str | None
     row_version: int
     evidence: list[EvidencePublic]
@@ -266,7 +275,7 @@ class ChangePublic(BaseModel):
 
 
 class HistoryEntryPublic(BaseModel):
-    at: datetime
+    at: UtcDateTime
     username: str | None
     action: str  # insert, update, delete
     what: str  # task, supporting_unit, milestone, report
