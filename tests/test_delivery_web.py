@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from delivery_helpers import make_plan
 from typer.testing import CliRunner
 from web_helpers import csrf_of, login
 
@@ -277,7 +278,7 @@ def test_completion_page_has_offline_charts(client):
     assert set(charts) >= {"chart-area", "chart-unit", "chart-region", "chart-trend"}
     assert "charts" not in data
     bars = charts["chart-area"]["data"][0]
-    assert bars["y"] == [r["group"] for r in data["by_area"]]
+    assert bars["y"] == [r["group"] or "（未分组）" for r in data["by_area"]]
     assert bars["x"] == [round(r["rate"] * 100, 1) for r in data["by_area"]]
     assert charts["chart-area"]["layout"]["title"]["text"] == "按领域（规划部分）"
     assert client.get("/static/vendor/plotly.min.js").status_code == 200
@@ -344,3 +345,14 @@ def test_api_aliases_answer_what_the_pages_show(client):
     assert client.get("/api/delivery/watch").json() == watch
     rows = client.get("/api/tasks", params={"plan": NANJING}).json()
     assert [r["id"] for r in rows] == [r["id"] for r in board["tasks"]]
+
+
+def test_tasks_without_a_lead_unit_are_named_in_the_readers_language(client, database):
+    make_plan(database, "t-unassigned")  # five tasks, none assigned yet
+    login(client, "viewer")
+    data = client.get("/tasks/completion?plan=t-unassigned&format=json").json()
+    assert [r["group"] for r in data["by_unit"]] == [None]
+    assert "（未分配）" in client.get("/tasks/completion?plan=t-unassigned").text
+    client.get("/lang/en")
+    english = client.get("/tasks/completion?plan=t-unassigned").text
+    assert "(no lead unit)" in english and "未分配" not in english

@@ -24,7 +24,10 @@ def completion_charts(page: CompletionPagePublic, lang: str) -> dict[str, dict]:
     axis = translate("d.chart.rate_axis", lang)
     charts = {}
     for by in PLAN_GROUPINGS:
-        rows = [row.model_dump() for row in getattr(page, f"by_{by}")]
+        none = translate(f"d.completion.no_{by}", lang)
+        rows = [
+            row.model_dump() | {"group": row.group or none} for row in getattr(page, f"by_{by}")
+        ]
         if rows:
             charts[f"chart-{by}"] = completion_bar_chart(
                 rows, title=translate(f"d.chart.by_{by}", lang), axis_title=axis

@@ -41,6 +41,7 @@ class CompletionPagePublic(BaseModel):
     by_plan: list[CompletionPublic]
     by_round: list[CompletionPublic]
     plan: PlanRefPublic | None  # the plan shown by area, unit, region and over time
+    #: By area, lead unit and region; ``group`` null: tasks with no area, unit or region.
     by_area: list[CompletionPublic] = []
     by_unit: list[CompletionPublic] = []
     by_region: list[CompletionPublic] = []
@@ -81,13 +82,21 @@ def completion_page(session: Session, plan_code: str | None) -> CompletionPagePu
         return page
     for by in PLAN_GROUPINGS:
         rows = completion_service.completion_rows(session, plan.id, by)
-        setattr(page, f"by_{by}", [CompletionPublic(**row) for row in rows])
+        setattr(page, f"by_{by}", [_grouped(row) for row in rows])
     page.trend = [
         CompletionPointPublic(**row)
         for row in completion_service.completion_trend(session, plan.id)
     ]
     page.has_simulated = any(t.is_simulated for t in task_repo.tasks_of_plan(session, plan.id))
     return page
+
+
+def _grouped(row: dict) -> CompletionPublic:
+    # The use case names tasks without a lead unit, area or region in Chinese (its CLI table and
+    # the bulletins print that); the page says it in the reader's language: group null.
+    group = row["group"]
+    ungrouped = group in (completion_service.UNASSIGNED, completion_service.UNGROUPED)
+    return CompletionPublic(**(row | {"group": None if ungrouped else group}))
 
 
 # -- the watch list -----------------------------------------------------------------------------
