@@ -356,3 +356,15 @@ def test_tasks_without_a_lead_unit_are_named_in_the_readers_language(client, dat
     client.get("/lang/en")
     english = client.get("/tasks/completion?plan=t-unassigned").text
     assert "(no lead unit)" in english and "未分配" not in english
+
+
+def test_completion_api_answers_one_grouping_with_its_definition(client):
+    login(client, "viewer")
+    page = client.get(f"/tasks/completion?plan={NANJING}&format=json").json()
+    by_unit = client.get("/api/completion", params={"plan": NANJING, "by": "unit"}).json()
+    assert by_unit["by"] == "unit" and by_unit["definition"] == COMPLETION_DEFINITION
+    assert [r["rate"] for r in by_unit["rows"]] == [r["rate"] for r in page["by_unit"]]
+    trend = client.get("/api/completion", params={"plan": NANJING, "over_time": True}).json()
+    assert trend["by"] == "date" and [r["as_of"] for r in trend["rows"]] == [
+        r["as_of"] for r in page["trend"]
+    ]

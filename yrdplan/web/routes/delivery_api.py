@@ -375,17 +375,9 @@ def api_review_queue(session: SessionDep, user: OfficeUser) -> list[dict]:
 # --- completion and watch list ----------------------------------------------------------------
 
 
-class CompletionAnswerPublic(BaseModel):
-    """Completion rows grouped ``by`` (``date`` with ``over_time``), with the definition they
-    follow in both languages (docs/delivery.md)."""
-
-    by: str
-    plan: str | None
-    rows: list[completion_views.CompletionPointPublic | task_views.CompletionPublic]
-    definition: dict[str, str]
-
-
-@router.get("/completion", tags=["delivery"], response_model=CompletionAnswerPublic)
+@router.get(
+    "/completion", tags=["delivery"], response_model=completion_views.CompletionAnswerPublic
+)
 def api_completion(
     session: SessionDep,
     plan: str | None = None,
@@ -401,7 +393,7 @@ def api_completion(
         rows = completion.completion_trend(session, plan)
     else:
         rows = completion.completion_rows(session, plan, by, as_of=parse_iso_date(as_of, "as_of"))
-    return CompletionAnswerPublic(
+    return completion_views.CompletionAnswerPublic(
         by="date" if over_time else by,
         plan=plan,
         rows=rows,

@@ -1,5 +1,6 @@
 """Delivery-tracking pages: task index, a plan's task board, a task, checklists, completion,
-the office's watch list. Each handler parses, calls a service, renders one dict.
+the office's watch list. Each GET handler parses, calls a view (``web/views/tasks.py``,
+``web/views/completion.py``) and renders its model; the JSON twin is the API answer.
 """
 
 from __future__ import annotations
@@ -84,10 +85,7 @@ def _flash_text(request: Request) -> str | None:
 # --- index, board -----------------------------------------------------------------------------
 
 
-@router.get(
-    "/tasks",
-    response_model=views.TasksIndexPagePublic,
-)
+@router.get("/tasks", response_model=views.TasksIndexPagePublic)
 def tasks_index(request: Request, session: SessionDep, user: CurrentUser):
     """Every confirmed plan you may see with its completion; your unit and the open cycles."""
     model = views.index_page(session, user)
@@ -100,10 +98,7 @@ def tasks_index(request: Request, session: SessionDep, user: CurrentUser):
     )
 
 
-@router.get(
-    "/tasks/plan/{plan_ref}",
-    response_model=views.BoardPagePublic,
-)
+@router.get("/tasks/plan/{plan_ref}", response_model=views.BoardPagePublic)
 def task_board(
     plan_ref: str,
     request: Request,
@@ -191,10 +186,7 @@ async def checklist_upload(
 # --- completion, watch list -------------------------------------------------------------------
 
 
-@router.get(
-    "/tasks/completion",
-    response_model=completion_views.CompletionPagePublic,
-)
+@router.get("/tasks/completion", response_model=completion_views.CompletionPagePublic)
 def completion_page(
     request: Request, session: SessionDep, user: OptionalUser, plan: str | None = None
 ):
@@ -217,10 +209,7 @@ def completion_page(
     )
 
 
-@router.get(
-    "/tasks/watch",
-    response_model=completion_views.WatchPagePublic,
-)
+@router.get("/tasks/watch", response_model=completion_views.WatchPagePublic)
 def watch_page(request: Request, session: SessionDep, user: CurrentUser, plan: str | None = None):
     """Raised blockers and overdue or lagging tasks, each with its responsible unit."""
     model = completion_views.watch_page(session, user, plan or None)
@@ -243,10 +232,7 @@ def _task_page(request, session, user, task_id: RowId, *, status_code=200, form=
     )
 
 
-@router.get(
-    "/tasks/{task_id}",
-    response_model=views.TaskPagePublic,
-)
+@router.get("/tasks/{task_id}", response_model=views.TaskPagePublic)
 def task_page(task_id: RowId, request: Request, session: SessionDep, user: CurrentUser):
     """One task: assignment, status and its rule, tree, reports, history."""
     return _task_page(request, session, user, task_id)

@@ -49,6 +49,16 @@ class CompletionPagePublic(BaseModel):
     has_simulated: bool = False
 
 
+class CompletionAnswerPublic(BaseModel):
+    """Completion rows grouped ``by`` (``date`` with ``over_time``), with the definition they
+    follow in both languages (docs/delivery.md)."""
+
+    by: str
+    plan: str | None
+    rows: list[CompletionPointPublic | CompletionPublic]
+    definition: dict[str, str]
+
+
 def _confirmed_plans(session: Session) -> list:
     return [p for p in plan_repo.list_plans(session) if p.status == "confirmed"]
 
