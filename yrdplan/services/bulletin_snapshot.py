@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.periods import parse_period
 from yrdplan.errors import InputError, NotFoundError
+from yrdplan.reports.task_text import status_label, status_reason_text
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services.callers import require_manager
 from yrdplan.services.catalogue import stored_indicators
@@ -72,6 +73,14 @@ DISPARITY_INDICATORS: tuple[str, ...] = (
     "URBAN_RURAL_INCOME_RATIO",
 )
 _DISPARITY_FIELDS = ("period", "n", "mean", "cv", "theil_t", "gini", "between_share")
+
+
+def _in_words(row: dict) -> dict:
+    """A task row with its status and rule in Chinese, as a bulletin prints them (frozen)."""
+    return row | {
+        "status_label": status_label(row["status"], "zh"),
+        "status_explanation": status_reason_text(row["status_reason"], "zh"),
+    }
 
 
 def snapshot_digest(snapshot: dict) -> str:
@@ -398,7 +407,7 @@ def bulletin_snapshot(
             "definition": "完成率 = 已完成任务数 ÷ 应完成任务数（暂停实施的任务不计入）",
         },
         "timeliness": timeliness,
-        "problems": [_pick(r, _TASK_FIELDS) for r in watched["overdue_or_lagging"]],
+        "problems": [_pick(_in_words(r), _TASK_FIELDS) for r in watched["overdue_or_lagging"]],
         # Only what the office has accepted: a published bulletin shows no unreviewed report.
         "blockers": [
             _pick(r, _BLOCKER_FIELDS)

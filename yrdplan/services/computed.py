@@ -3,7 +3,7 @@
 A page that shows something costly to build (the rows of a monitoring run, a completion roll-up,
 the region map) asks for it through :func:`cached`::
 
-    data = cached(session, ("completion", plan, lang), lambda s: completion_data(s, plan, lang))
+    page = cached(session, ("completion", plan), lambda s: completion_page(s, plan))
 
 The first call builds it in a session of its own on the same connection (so on the same
 snapshot) while :func:`yrdplan.store.versions.tracking_reads` notes every table the build reads.

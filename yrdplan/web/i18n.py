@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from yrdplan.analytics.completion import COMPLETION_DEFINITION
+
 LANGUAGES = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -439,6 +441,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.total": ("合计", "Total"),
     "d.completion.by_plan": ("按规划", "By plan"),
     "d.completion.by_round": ("按轮次", "By round"),
+    "d.completion.definition": (COMPLETION_DEFINITION["zh"], COMPLETION_DEFINITION["en"]),
+    "d.completion.no_area": ("（未分组）", "(no area)"),
+    "d.completion.no_unit": ("（未分配）", "(no lead unit)"),
+    "d.completion.no_region": ("（未分组）", "(no region)"),
+    "d.chart.by_area": ("按领域（规划部分）", "By area"),
+    "d.chart.by_unit": ("按牵头单位", "By lead unit"),
+    "d.chart.by_region": ("按地区", "By region"),
+    "d.chart.trend": ("完成率变化", "Over time"),
+    "d.chart.rate_axis": ("完成率（%）", "Completion rate (%)"),
     "d.as_of": ("统计日期", "As of"),
     "d.watch.blockers": (
         "各单位反映的难点堵点（最近一次报送）",
