@@ -217,3 +217,19 @@ def test_api_monitor_and_targets(client):
     targets = client.get("/api/targets?region=320100").json()
     assert len(targets) == 15 and targets[0]["plan_id"] is not None
     assert client.get("/api/indicators/PM25").json()["targets"][0]["standard"] == "GB 3095-2012"
+
+
+def test_openapi_lists_the_monitoring_page_models(client):
+    schema = client.get("/api/openapi.json").json()
+    names = set(schema["components"]["schemas"])
+    assert {
+        "IndicatorsPagePublic",
+        "IndicatorPagePublic",
+        "WarningsPagePublic",
+        "MonitorApiRowPublic",
+    } <= names
+    for path in ("/indicators", "/indicators/{code}", "/warnings", "/api/warnings"):
+        assert path in schema["paths"], path
+    # The page and its API alias answer with one model.
+    ref = schema["paths"]["/api/warnings"]["get"]["responses"]["200"]["content"]
+    assert ref["application/json"]["schema"]["$ref"].endswith("/WarningsPagePublic")

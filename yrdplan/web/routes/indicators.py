@@ -145,8 +145,8 @@ def indicator_page(
         return render(request, "indicator.html", data, user)
     lang = language(request)
 
-    def t(key: str) -> str:
-        return translate(key, lang)
+    def t(text_key: str) -> str:
+        return translate(text_key, lang)
 
     svg = cached(
         session,
