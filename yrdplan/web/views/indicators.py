@@ -2,9 +2,10 @@
 series against its targets with the calculation, map and tasks, a region's indicators, and the
 API's catalogue, targets, observations and monitor rows.
 
-Each function takes the rows of a monitor run (:func:`yrdplan.services.monitor.current_results`)
-and returns a language-free ``…Public`` model: codes and numbers, which the templates (and the
-chart, built at rendering from the same model) turn into zh/en text.
+The page functions take the rows of a monitor run (:func:`yrdplan.services.monitor.current_results`)
+and return a language-free ``…Public`` model: codes and numbers, which the templates (and the
+chart, built at rendering from the same model: ``yrdplan.web.monitor_render``) turn into zh/en
+text. The warnings page is in :mod:`yrdplan.web.views.warnings`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from yrdplan.domain.indicators import Indicator
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.periods import parse_period
 from yrdplan.errors import NotFoundError
+from yrdplan.reports.bulletin import LEVEL_COLOURS
 from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services.catalogue import stored_indicators
+from yrdplan.services.database import Database
 from yrdplan.services.indicator_data import get_indicator, indicator_public, list_targets
 from yrdplan.services.indicator_warnings import (
     LEVEL_ORDER,
@@ -40,7 +43,7 @@ from yrdplan.services.monitor import (
 )
 from yrdplan.store.repos import regions as region_repo
 
-LEVEL_COLOURS = {"green": "#27ae60", "yellow": "#f1c40f", "orange": "#e67e22", "red": "#c0392b"}
+# The bulletins' level colours; a lighter grey than theirs for no data, as on the other maps.
 NO_DATA_COLOUR = "#e5e7eb"
 #: The capitals a chart shows when no region of an indicator has a target.
 CAPITALS = ["310100", "320100", "330100", "340100"]
@@ -546,7 +549,9 @@ def indicator_detail(session: Session, code: str) -> IndicatorDetailPublic:
     )
 
 
-def monitor_rows(session: Session, database, options: MonitorOptions) -> list[dict]:
+def monitor_rows(
+    session: Session, database: Database | None, options: MonitorOptions
+) -> list[dict]:
     """``GET /api/monitor``: the rows (:class:`MonitorApiRowPublic`) of the current run, filtered
     by ``options``' region (or region group), indicator and trends; with a vintage, boundaries
     or an end period, a run computed on request and not stored."""
