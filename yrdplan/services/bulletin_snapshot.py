@@ -4,7 +4,7 @@ Every number here comes from the services that own it: completion rates from
 ``services.completion``, reporting timeliness from ``services.cycles.completeness``, overdue and
 lagging tasks and blockers from ``services.oversight.watchlist``, indicator warnings and the
 indicator dashboard from the stored monitoring run (``services.monitor`` and
-``services.monitor_views``). This module only chooses the scope (a cycle, a period, a plan),
+``services.indicator_warnings``). This module only chooses the scope (a cycle, a period, a plan),
 keeps the fields a document needs, and makes the result plain JSON: lists in a fixed order,
 dates as ISO text, floats as they are. ``reports.documents`` turns a snapshot into documents
 without touching the database, which is what makes a rebuild reproducible.
@@ -28,8 +28,15 @@ from yrdplan.services.callers import require_manager
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.completion import completion_rows, completion_trend
 from yrdplan.services.geography import period_end
+from yrdplan.services.indicator_warnings import (
+    LEVELS,
+    basis_of,
+    indicator_tallies,
+    level_counts,
+    run_stamp,
+    select_warnings,
+)
 from yrdplan.services.monitor import current_results
-from yrdplan.services.monitor_views import LEVELS, indicators_view_data, warnings_view_data
 from yrdplan.services.oversight import watchlist
 from yrdplan.services.regional import disparity_over_time, league_table
 from yrdplan.store.repos import plans as plan_repo
@@ -171,15 +178,13 @@ def _indicator_sections(session: Session, region_code: str | None, database=None
     the indicator dashboard, from the current monitoring run."""
     result = current_results(session, database)
     keep = _region_filter(session, region_code)
-    warnings = warnings_view_data(session, result, levels=["red", "orange", "yellow"])
+    warnings = select_warnings(session, result, levels=["red", "orange", "yellow"])
     rows = []
-    for row in warnings["warnings"]:
+    for row, tasks in warnings:
         if not keep(row["region_code"]):
             continue
         entry = _pick(row, _WARNING_FIELDS)
-        entry["lead_units"] = sorted(
-            {t["lead_unit"]["name"] for t in row["tasks"] if t.get("lead_unit")}
-        )
+        entry["lead_units"] = sorted({t["lead_unit"]["name"] for t in tasks if t.get("lead_unit")})
         rows.append(entry)
     worst: dict[str, str] = {}
     for row in result.rows:
@@ -188,14 +193,15 @@ def _indicator_sections(session: Session, region_code: str | None, database=None
         current = worst.get(row["region_code"])
         if current is None or LEVELS.index(row["warning"]) < LEVELS.index(current):
             worst[row["region_code"]] = row["warning"]
-    dashboard = indicators_view_data(result, stored_indicators(session))
+    targets = [r for r in result.rows if basis_of(r) == "target"]
+    tallies = indicator_tallies(result, stored_indicators(session))
     return {
-        "run": warnings["run"],
+        "run": run_stamp(result),
         "counts": {level: sum(r["warning"] == level for r in rows) for level in LEVELS[:3]},
         "warnings": rows,
         "city_levels": {code: level for code, level in sorted(worst.items())},
         "dashboard": {
-            "counts": dashboard["counts"],
+            "counts": level_counts(targets),
             "indicators": [
                 {
                     k: c[k]
@@ -211,11 +217,13 @@ def _indicator_sections(session: Session, region_code: str | None, database=None
                         "simulated",
                     )
                 }
-                for c in dashboard["indicators"]
+                for c in tallies
                 if c["targets"] or c["regions"]
             ],
         },
-        "simulated": warnings["simulated"] or dashboard["simulated"],
+        "simulated": any(r["simulated"] for r, _ in warnings)
+        or any(r["simulated"] for r in targets)
+        or any(c["simulated"] for c in tallies),
     }
 
 

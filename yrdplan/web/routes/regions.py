@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services.computed import cached
 from yrdplan.services.monitor import current_results
-from yrdplan.services.monitor_views import region_indicators_data
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
 from yrdplan.web.render import render, wants_json
+from yrdplan.web.views.indicators import region_indicators_data
 
 router = APIRouter()
 
@@ -76,7 +76,8 @@ def region_view_data(session: Session, database, code: str) -> dict:
     children = [r.to_public() for r in region_repo.list_regions(session, parent=code)]
     data = {"region": region.to_public() | {"area_km2": region.area_km2}, "children": children}
     # indicator monitoring: every indicator of the region with its status
-    data["indicators"] = region_indicators_data(current_results(session, database), code)
+    section = region_indicators_data(current_results(session, database), code)
+    data["indicators"] = section.model_dump(mode="json")
     return data
 
 
