@@ -32,6 +32,7 @@ from yrdplan.ingest.checklist_xlsx import (
     read_checklist,
     split_milestone_line,
 )
+from yrdplan.ingest.source import Readable, as_source
 from yrdplan.reports.checklist_xlsx import write_checklist
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import actor_of, require_caller, require_manager
@@ -226,34 +227,17 @@ def _problem(
     )
 
 
-def _row_numbers(rows: list[ChecklistRow], source) -> list[int]:
-    """Excel row numbers of the rows read (blank rows are skipped by the reader)."""
-    from openpyxl import load_workbook
-
-    if hasattr(source, "seek"):
-        source.seek(0)
-    book = load_workbook(source, read_only=True, data_only=True)
-    try:
-        sheet = book[CHECKLIST_SHEET] if CHECKLIST_SHEET in book.sheetnames else book.worksheets[0]
-        numbers = [
-            number
-            for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2)
-            if any(v not in (None, "") and str(v).strip() for v in values)
-        ]
-    finally:
-        book.close()
-    return numbers[: len(rows)] if len(numbers) >= len(rows) else list(range(2, len(rows) + 2))
-
-
 def import_checklist(
     session: Session,
-    source: str | os.PathLike[str] | BinaryIO,
+    source: Readable,
     *,
     plan_ref: str | int | None = None,
     user: UserInfo | None,
     as_of: date | None = None,
+    name: str | None = None,
 ) -> ImportResult:
-    """Apply a filled-in checklist to the plan's tasks in the caller's transaction.
+    """Apply a filled-in checklist (a path or an upload) to the plan's tasks in the caller's
+    transaction.
 
     Raises
     ------
@@ -264,17 +248,16 @@ def import_checklist(
     """
     require_manager(user)
     # Read once without checking units, to learn the plan; then again against its registry.
+    source = as_source(source, name)
     first, problems = read_checklist(source, known_units=None)
     if errors_of(problems):
         raise ChecklistRejected(problems)
     plan = _plan_of_rows(session, first, plan_ref)
     names = matching_names(session, plan.id)
-    if hasattr(source, "seek"):
-        source.seek(0)
     rows, problems = read_checklist(source, known_units=known_names(names))
     if errors_of(problems):
         raise ChecklistRejected(problems)
-    numbers = _row_numbers(rows, source)
+    numbers = [row.row or number for number, row in enumerate(rows, start=2)]
     tasks = {t.key: t for t in task_repo.tasks_of_plan(session, plan.id)}
     evaluated = task_service.evaluate(session, list(tasks.values()), as_of=as_of)
     result = ImportResult(plan=plan.code, rows=len(rows), warnings=list(problems))
