@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
-from yrdplan.services.indicator_data import ImportFailed, import_observations, import_targets
+from yrdplan.services.import_report import ImportFailed
+from yrdplan.services.indicator_data import import_observations, import_targets
 from yrdplan.services.monitor import MonitorOptions, run_monitor
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.schema import AuditEntry, IndicatorRecord, ObservationRecord, TargetRecord

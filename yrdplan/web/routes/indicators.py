@@ -20,7 +20,7 @@ from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services import indicator_data
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.computed import cached
-from yrdplan.services.indicator_data import ImportFailed
+from yrdplan.services.import_report import ImportFailed
 from yrdplan.services.monitor import (
     MonitorOptions,
     current_results,
