@@ -14,7 +14,6 @@ reported as a warning. 任务 and 序号 come from the plan text and are not cha
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,8 +34,7 @@ from yrdplan.ingest.checklist_xlsx import (
 from yrdplan.ingest.source import Readable, as_source
 from yrdplan.reports.checklist_xlsx import write_checklist
 from yrdplan.services import tasks as task_service
-from yrdplan.services.callers import actor_of, require_caller, require_manager
-from yrdplan.services.database import Database
+from yrdplan.services.callers import require_caller, require_manager
 from yrdplan.services.units import matching_names, resolve_in_plan
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -425,23 +423,3 @@ def _snapshot(session: Session, task: Task) -> dict:
         "progress_text": task.progress_text,
         "is_suspended": task.is_suspended,
     }
-
-
-def apply_checklist(
-    database: Database,
-    content: bytes,
-    *,
-    plan_ref: str | int | None,
-    user: UserInfo,
-    dry_run: bool = False,
-) -> ImportResult:
-    """Import a checklist file's bytes in one transaction; a dry run checks it all, then rolls back."""
-    user = require_caller(user)
-    if dry_run:
-        with database.read() as session:
-            try:
-                return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)
-            finally:
-                session.rollback()
-    with database.write(actor_of(user)) as session:
-        return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)

@@ -23,8 +23,10 @@ from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.ingest.source import Readable, Source, as_source
 from yrdplan.services import benefit, checklists, geography, indicator_data
 from yrdplan.services import plans as plan_service
-from yrdplan.services.callers import require_manager
+from yrdplan.services.callers import actor_of, require_caller, require_manager
+from yrdplan.services.database import Database
 from yrdplan.services.import_report import ImportReport
+from yrdplan.store.audit import acting_as
 
 #: Each kind of import, with the file types it accepts.
 FILE_TYPES: dict[str, tuple[str, ...]] = {
@@ -109,6 +111,29 @@ def import_file(
     source = as_source(file, name)
     source.require_file()
     return _RUNNERS[kind](session, user, source, options or ImportOptions())
+
+
+def apply_import(
+    database: Database,
+    user: UserInfo,
+    kind: str,
+    file: Readable,
+    options: ImportOptions | None = None,
+    *,
+    name: str | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """:func:`import_file` in a transaction of its own: committed, or for a dry run read and
+    checked in full and then rolled back, so its report is exactly what the import would do."""
+    user = require_caller(user)
+    if dry_run:
+        with acting_as(actor_of(user)), database.sessions() as session:
+            try:
+                return import_file(session, user, kind, file, options, name=name)
+            finally:
+                session.rollback()  # a dry run writes nothing, ever
+    with database.write(actor_of(user)) as session:
+        return import_file(session, user, kind, file, options, name=name)
 
 
 def _observations(session: Session, user: UserInfo, file: Source, o: ImportOptions):
