@@ -26,9 +26,11 @@ from yrdplan.ingest.tables import INDICATOR_COLUMNS, Row, Table, cell_text, open
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SYNONYM_SEPARATORS = re.compile(r"[;；,，、|]")
 
+# No "up"/"down" or arrows: they may say where the values go rather than which way is better,
+# and the shipped catalogue, read by this same reader, has always refused them.
 DIRECTION_ALIASES: dict[str, tuple[str, ...]] = {
-    "higher": ("higher", "正向", "正", "越高越好", "越大越好", "positive", "up", "↑"),
-    "lower": ("lower", "逆向", "负向", "逆", "越低越好", "越小越好", "negative", "down", "↓"),
+    "higher": ("higher", "正向", "正", "越高越好", "越大越好", "positive"),
+    "lower": ("lower", "逆向", "负向", "逆", "越低越好", "越小越好", "negative"),
     "band": ("band", "区间", "适度", "区间型", "适度型", "range"),
 }
 KIND_ALIASES: dict[str, tuple[str, ...]] = {
