@@ -26,6 +26,7 @@ from yrdplan.web.views.benefit import (
     settlement_page,
     what_if_page,
 )
+from yrdplan.web.views.imports import AgreementImportPublic, BenefitImportPublic
 
 router = APIRouter()
 CSRF = [Depends(verify_csrf)]
@@ -79,7 +80,12 @@ async def import_upload(
     return RedirectResponse(f"/benefit?imported={what}", status_code=303)
 
 
-@router.post("/api/benefit/import", tags=["benefit"], dependencies=CSRF)
+@router.post(
+    "/api/benefit/import",
+    response_model=AgreementImportPublic | BenefitImportPublic,
+    tags=["benefit"],
+    dependencies=CSRF,
+)
 async def api_import(
     request: Request,
     database: DatabaseDep,
@@ -87,7 +93,7 @@ async def api_import(
     what: Annotated[str, Form(description="indicators, sites, data or agreement")],
     file: Annotated[UploadFile, File()],
     reason: Annotated[str, Form(description="why this agreement version")] = "",
-) -> dict:
+):
     """Store an indicators table, sites, site observations or an agreement file, all or nothing."""
     return await _import(request, database, user, what, file, reason)
 

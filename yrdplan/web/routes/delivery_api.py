@@ -35,6 +35,7 @@ from yrdplan.web.deps import (
 from yrdplan.web.routes.cycles import evidence_response
 from yrdplan.web.routes.tasks import checklist_response
 from yrdplan.web.uploads import read_upload, upload_limit, upload_source
+from yrdplan.web.views.imports import ChecklistImportPublic
 
 router = APIRouter(prefix="/api", dependencies=[Depends(verify_csrf)])
 
@@ -159,7 +160,7 @@ def api_checklist(session: SessionDep, user: CurrentUser, plan: str, unit: str |
     return checklist_response(session, user, plan, unit)
 
 
-@router.post("/tasks/checklist", tags=["delivery"])
+@router.post("/tasks/checklist", response_model=ChecklistImportPublic, tags=["delivery"])
 async def api_checklist_import(
     request: Request,
     database: DatabaseDep,
@@ -167,7 +168,7 @@ async def api_checklist_import(
     file: Annotated[UploadFile, File()],
     plan: Annotated[str | None, Form()] = None,
     dry_run: Annotated[bool, Form()] = False,
-) -> dict:
+):
     """Import a filled-in checklist (all or nothing; 400 lists every problem)."""
     upload = await upload_source(file, upload_limit(request), "checklist.xlsx")
     options = ImportOptions(plan=plan)
