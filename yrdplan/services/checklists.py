@@ -35,6 +35,7 @@ from yrdplan.ingest.source import Readable, as_source
 from yrdplan.reports.checklist_xlsx import write_checklist
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller, require_manager
+from yrdplan.services.import_report import ImportFailed
 from yrdplan.services.units import matching_names, resolve_in_plan
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -43,15 +44,18 @@ from yrdplan.store.schema import Plan, Task, Unit
 KEY_SEPARATOR = ":"
 
 
-class ChecklistRejected(InputError):
-    """An import with errors; ``problems`` lists every one (the message, the first few)."""
+class ChecklistRejected(ImportFailed):
+    """An import with errors; ``problems`` lists every one (the message, the first few).
+
+    The import failure of every kind, with the checklist's own wording."""
 
     def __init__(self, problems: list[Problem]):
+        self.file = next((p.file for p in problems if p.file), "checklist")
         self.problems = problems
         errors = errors_of(problems)
         shown = "; ".join(str(p) for p in errors[:5])
         more = f"; … {len(errors) - 5} more" if len(errors) > 5 else ""
-        super().__init__(f"checklist not imported, {len(errors)} error(s): {shown}{more}")
+        InputError.__init__(self, f"checklist not imported, {len(errors)} error(s): {shown}{more}")
 
 
 # --- milestones as text -----------------------------------------------------------------------

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import FieldError, InputError, NotFoundError, PermissionDenied
-from yrdplan.services import checklists
 from yrdplan.services.callers import actor_of, require_caller, require_manager
 from yrdplan.services.database import Database
 from yrdplan.services.import_report import ImportFailed, ImportReport
@@ -191,7 +190,7 @@ def _run(database: Database, user: UserInfo, pending_id: str, *, commit: bool) -
                     report = work(session)
                 finally:
                     session.rollback()  # a preview writes nothing, ever
-    except (ImportFailed, checklists.ChecklistRejected) as err:
+    except ImportFailed as err:  # every problem, each naming file, row and column
         result["problems"] = [p.to_dict() for p in err.problems]
         return result
     except NotFoundError as err:
