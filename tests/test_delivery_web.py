@@ -266,7 +266,9 @@ def test_checklist_api_upload_reads_the_stream_and_names_the_upload(client):
     book.save(out)
     upload = {"file": ("清单.xlsx", out.getvalue(), "application/octet-stream")}
     bad = client.post("/api/tasks/checklist", data=form, files=upload)
-    assert bad.status_code == 400 and "清单.xlsx, sheet 责任清单, row 4, column 牵头单位" in bad.text
+    assert (
+        bad.status_code == 400 and "清单.xlsx, sheet 责任清单, row 4, column 牵头单位" in bad.text
+    )
 
 
 def test_unit_reporter_exports_only_its_own_part(client):
