@@ -3,6 +3,9 @@
 One small family of readers: :class:`TableReader` does the plumbing (finding the header row,
 mapping Chinese or English header aliases to canonical column names, numbering rows as a
 spreadsheet shows them, skipping blank rows) and each format overrides :meth:`TableReader.raw_rows`.
+A reader reads a path or an upload's bytes with its name (:mod:`yrdplan.ingest.source`); every
+table reader of yrdplan (observations, targets, the catalogue, sites, the crosswalk, the
+responsibility checklist) is built on it.
 
 Row numbers are 1-based and count every row of the sheet, the header included, so "row 12" in a
 problem is the row a user sees as 12 in Excel. For CSV a row is a record (a quoted field with a
