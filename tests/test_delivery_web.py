@@ -252,6 +252,33 @@ def test_checklist_download_and_upload_through_the_web(client):
     assert rows[1]["lead_unit"] == "市科技局"
 
 
+def test_checklist_api_upload_reads_the_stream_and_names_the_upload(client):
+    from openpyxl import load_workbook
+
+    login(client, "office")
+    book = load_workbook(io.BytesIO(client.get(f"/tasks/plan/{NANJING}/checklist.xlsx").content))
+    book["责任清单"]["C3"] = "市科技局"
+    out = io.BytesIO()
+    book.save(out)
+    form = {"csrf_token": csrf_of(client), "plan": NANJING, "dry_run": "true"}
+    upload = {"file": ("清单.xlsx", out.getvalue(), "application/octet-stream")}
+    dry = client.post("/api/tasks/checklist", data=form, files=upload)
+    assert dry.status_code == 200, dry.text
+    answer = dry.json()
+    assert answer["plan"] == NANJING and answer["tasks_changed"] == 1
+    assert answer["changed"][0]["row"] == 3 and answer["changed"][0]["field"] == "lead_unit"
+    # A dry run writes nothing.
+    assert client.get("/api/tasks", params={"plan": NANJING}).json()[1]["lead_unit"] != "市科技局"
+    book["责任清单"]["C4"] = "市科学局"
+    out = io.BytesIO()
+    book.save(out)
+    upload = {"file": ("清单.xlsx", out.getvalue(), "application/octet-stream")}
+    bad = client.post("/api/tasks/checklist", data=form, files=upload)
+    assert (
+        bad.status_code == 400 and "清单.xlsx, sheet 责任清单, row 4, column 牵头单位" in bad.text
+    )
+
+
 def test_unit_reporter_exports_only_its_own_part(client):
     from openpyxl import load_workbook
 

@@ -24,6 +24,7 @@ from yrdplan.reports.task_text import status_label
 from yrdplan.services import checklists, completion
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.web.views import tasks as task_views
 
 app = typer.Typer(
@@ -147,20 +148,16 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Apply a filled-in checklist: all of it, or nothing when any row has an error."""
-    if not file.exists():
-        raise InputError(f"{file}: no such file")
+    options = ImportOptions(plan=plan)
     with open_database(db) as database:
         if dry_run:
             with database.read() as session:  # closed without commit: nothing is kept
-                result = checklists.import_checklist(
-                    session, file, plan_ref=plan, user=SYSTEM_CALLER
-                )
+                report = import_file(session, SYSTEM_CALLER, "checklists", file, options)
                 session.rollback()
         else:
             with database.write() as session:
-                result = checklists.import_checklist(
-                    session, file, plan_ref=plan, user=SYSTEM_CALLER
-                )
+                report = import_file(session, SYSTEM_CALLER, "checklists", file, options)
+    result = report.detail
     if fmt is OutputFormat.json:
         print_json(result.to_dict())
         return

@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field
 from yrdplan.analytics.completion import COMPLETION_DEFINITION
 from yrdplan.errors import InputError
 from yrdplan.ingest.checklist_xlsx import parse_deadline
-from yrdplan.services import checklists, completion, oversight
+from yrdplan.services import completion, oversight
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.computed import cached, who
+from yrdplan.services.imports import ImportOptions, apply_import
 from yrdplan.services.units import list_units
 from yrdplan.web.deps import (
     MAX_ROW_ID,
@@ -34,9 +35,10 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.routes.cycles import evidence_response
 from yrdplan.web.routes.tasks import checklist_response
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import read_upload, upload_limit, upload_source
 from yrdplan.web.views import completion as completion_views
 from yrdplan.web.views import tasks as task_views
+from yrdplan.web.views.imports import ChecklistImportPublic
 
 router = APIRouter(prefix="/api", dependencies=[Depends(verify_csrf)])
 
@@ -162,7 +164,7 @@ def api_checklist(session: SessionDep, user: CurrentUser, plan: str, unit: str |
     return checklist_response(session, user, plan, unit)
 
 
-@router.post("/tasks/checklist", tags=["delivery"])
+@router.post("/tasks/checklist", response_model=ChecklistImportPublic, tags=["delivery"])
 async def api_checklist_import(
     request: Request,
     database: DatabaseDep,
@@ -170,16 +172,15 @@ async def api_checklist_import(
     file: Annotated[UploadFile, File()],
     plan: Annotated[str | None, Form()] = None,
     dry_run: Annotated[bool, Form()] = False,
-) -> dict:
+):
     """Import a filled-in checklist (all or nothing; 400 lists every problem)."""
-    content = await read_upload(file, upload_limit(request))
+    upload = await upload_source(file, upload_limit(request), "checklist.xlsx")
+    options = ImportOptions(plan=plan)
     try:
-        result = checklists.apply_checklist(
-            database, content, plan_ref=plan, user=user, dry_run=dry_run
-        )
+        report = apply_import(database, user, "checklists", upload, options, dry_run=dry_run)
     except InputError as err:
-        raise InputError(f"{file.filename}: {err}") from err  # which upload, as the others say
-    return result.to_dict()
+        raise InputError(f"{upload.name}: {err}") from err  # which upload, as the others say
+    return report.detail.to_dict()
 
 
 @router.get("/tasks/{task_id:int}", tags=["delivery"], response_model=task_views.TaskPagePublic)

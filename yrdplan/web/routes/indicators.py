@@ -3,9 +3,7 @@ correction; and the API for indicators, observations, targets and the monitor.""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -18,7 +16,8 @@ from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.services import indicator_data
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.computed import cached
-from yrdplan.services.indicator_data import ImportFailed
+from yrdplan.services.import_report import ImportFailed
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.services.monitor import MonitorOptions, current_results
 from yrdplan.web.deps import (
     CurrentUser,
@@ -32,7 +31,7 @@ from yrdplan.web.deps import (
 from yrdplan.web.i18n import translate
 from yrdplan.web.monitor_render import fill_text_keys, indicator_figure
 from yrdplan.web.render import render, wants_json
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import upload_limit, upload_source
 from yrdplan.web.views import indicators as views
 
 router = APIRouter()
@@ -91,8 +90,7 @@ async def import_upload(
     vintage: Annotated[str, Form()] = "",
 ):
     _require_importer(user)
-    content = await read_upload(file, upload_limit(request))
-    name = Path(file.filename or "observations.csv").name or "observations.csv"
+    upload = await upload_source(file, upload_limit(request), "observations.csv")
     data = {
         "report": None,
         "error": None,
@@ -100,24 +98,15 @@ async def import_upload(
         "regions": None if user.can_manage else user.region_codes,
     }
     status = 200
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        try:
-            with database.write(actor_of(user)) as session:
-                report = indicator_data.import_observations(
-                    session,
-                    path,
-                    source=source.strip(),
-                    vintage=vintage.strip() or None,
-                    user=user,
-                    progress=False,
-                )
-            data["report"] = report.to_dict()
-        except ImportFailed as err:
-            data["error"] = str(err)
-            data["problems"] = [p.to_dict() for p in err.problems]
-            status = 400
+    options = ImportOptions(source=source.strip(), vintage=vintage.strip() or None)
+    try:
+        with database.write(actor_of(user)) as session:
+            report = import_file(session, user, "observations", upload, options)
+        data["report"] = report.to_dict()
+    except ImportFailed as err:
+        data["error"] = str(err)
+        data["problems"] = [p.to_dict() for p in err.problems]
+        status = 400
     return render(request, "indicators_import.html", data, user, status_code=status)
 
 

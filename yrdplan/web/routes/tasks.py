@@ -19,6 +19,7 @@ from yrdplan.services import checklists
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.computed import cached
+from yrdplan.services.imports import ImportOptions, apply_import
 from yrdplan.web.delivery_words import completion_charts
 from yrdplan.web.deps import (
     CurrentUser,
@@ -34,7 +35,7 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.i18n import translate
 from yrdplan.web.render import render, wants_json
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import upload_limit, upload_source
 from yrdplan.web.views import completion as completion_views
 from yrdplan.web.views import tasks as views
 
@@ -160,7 +161,7 @@ async def checklist_upload(
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[str, Form()] = "",
 ):
-    content = await read_upload(file, upload_limit(request))
+    upload = await upload_source(file, upload_limit(request), "checklist.xlsx")
     data = {
         "plan": plan_ref,
         "file": file.filename,
@@ -170,10 +171,9 @@ async def checklist_upload(
     }
     status = 200
     try:
-        result = checklists.apply_checklist(
-            database, content, plan_ref=plan_ref, user=user, dry_run=bool(dry_run)
-        )
-        data["result"] = result.to_dict()
+        options = ImportOptions(plan=plan_ref)
+        report = apply_import(database, user, "checklists", upload, options, dry_run=bool(dry_run))
+        data["result"] = report.detail.to_dict()
     except checklists.ChecklistRejected as err:
         data["errors"] = [p.to_dict() | {"text": str(p)} for p in err.problems]
         status = 400
