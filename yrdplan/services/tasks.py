@@ -29,8 +29,6 @@ from yrdplan.analytics.task_status import DEFAULT_LAGGING_MARGIN, STATUS_RULES, 
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.tasks import (
     STANDING_DEADLINE_PHRASES,
-    TASK_STATUS_LABELS_EN,
-    TASK_STATUS_LABELS_ZH,
     TASK_STATUSES,
 )
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
@@ -124,14 +122,13 @@ def unit_roles(session: Session, task: Task) -> set[int]:
 
 @dataclass(frozen=True, slots=True)
 class Evaluated:
-    """A task's rolled-up progress and computed status, with the rule in words."""
+    """A task's rolled-up progress and computed status, with the rule and the numbers it names."""
 
     percent: float | None
     status: str
     rule: str
     elapsed_percent: float | None
-    text_zh: str
-    text_en: str
+    reason: dict
 
 
 def _nan_to_none(value: float) -> float | None:
@@ -181,16 +178,14 @@ def evaluate(
         margin=margin,
     )
     names = result.names
-    zh = result.explain("zh")
-    en = result.explain("en")
+    reasons = result.reasons()
     return {
         task.id: Evaluated(
             percent=_nan_to_none(rolled[i]),
             status=str(names[i]),
             rule=STATUS_RULES[int(result.rules[i])],
             elapsed_percent=_nan_to_none(result.elapsed_percent[i]),
-            text_zh=zh[i],
-            text_en=en[i],
+            reason=reasons[i],
         )
         for i, task in enumerate(tree)
     }
@@ -325,11 +320,8 @@ def task_public(
         "deadline": task.deadline.isoformat() if task.deadline else None,
         "deadline_note": task.deadline_note or "",
         "status": ev.status,
-        "status_label": TASK_STATUS_LABELS_ZH[ev.status],
-        "status_label_en": TASK_STATUS_LABELS_EN[ev.status],
         "status_rule": ev.rule,
-        "status_explanation": ev.text_zh,
-        "status_explanation_en": ev.text_en,
+        "status_reason": ev.reason,
         "elapsed_percent": ev.elapsed_percent,
         "percent": ev.percent,
         "reported_percent": task.percent,

@@ -49,6 +49,14 @@ def list_plans(session: Session) -> list[Plan]:
     return list(session.scalars(select(Plan).order_by(Plan.id)))
 
 
+def plan_titles(session: Session) -> dict[int, tuple[str, str]]:
+    """Every plan's id with its code and title, without loading the plans."""
+    return {
+        pid: (code, title)
+        for pid, code, title in session.execute(select(Plan.id, Plan.code, Plan.title))
+    }
+
+
 def get_version(session: Session, plan: Plan, version: int | None = None) -> PlanVersion:
     number = version if version is not None else plan.current_version
     row = session.scalar(

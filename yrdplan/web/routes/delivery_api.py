@@ -10,13 +10,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
+from yrdplan.analytics.completion import COMPLETION_DEFINITION
 from yrdplan.errors import InputError
 from yrdplan.ingest.checklist_xlsx import parse_deadline
-from yrdplan.services import checklists, completion, oversight, task_detail
+from yrdplan.services import completion, oversight
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.computed import cached, who
+from yrdplan.services.imports import ImportOptions, apply_import
 from yrdplan.services.units import list_units
 from yrdplan.web.deps import (
     MAX_ROW_ID,
@@ -33,7 +35,10 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.routes.cycles import evidence_response
 from yrdplan.web.routes.tasks import checklist_response
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import read_upload, upload_limit, upload_source
+from yrdplan.web.views import completion as completion_views
+from yrdplan.web.views import tasks as task_views
+from yrdplan.web.views.imports import ChecklistImportPublic
 
 router = APIRouter(prefix="/api", dependencies=[Depends(verify_csrf)])
 
@@ -135,7 +140,7 @@ class ReviewDecision(BaseModel):
 # --- tasks ------------------------------------------------------------------------------------
 
 
-@router.get("/tasks", tags=["delivery"])
+@router.get("/tasks", tags=["delivery"], response_model=list[task_views.TaskRowPublic])
 def api_tasks(
     session: SessionDep,
     user: CurrentUser,
@@ -145,9 +150,10 @@ def api_tasks(
     status: str | None = None,
     due_by: date | None = None,
     as_of: date | None = None,
-) -> list[dict]:
-    """A plan's tasks you may see: id, plan, label, title, lead_unit, supporting_units,
-    deadline, status (with its rule), percent, …"""
+):
+    """A plan's tasks you may see, as ``yrdplan tasks list --format json`` prints them: id,
+    plan, label, title, lead_unit, supporting_units, deadline, status (with its rule), percent, …
+    """
     filters = task_service.TaskFilter(area=area, unit=unit, status=status, due_by=due_by)
     return task_service.task_rows(session, plan, user, filters=filters, as_of=as_of)
 
@@ -158,7 +164,7 @@ def api_checklist(session: SessionDep, user: CurrentUser, plan: str, unit: str |
     return checklist_response(session, user, plan, unit)
 
 
-@router.post("/tasks/checklist", tags=["delivery"])
+@router.post("/tasks/checklist", response_model=ChecklistImportPublic, tags=["delivery"])
 async def api_checklist_import(
     request: Request,
     database: DatabaseDep,
@@ -166,22 +172,22 @@ async def api_checklist_import(
     file: Annotated[UploadFile, File()],
     plan: Annotated[str | None, Form()] = None,
     dry_run: Annotated[bool, Form()] = False,
-) -> dict:
+):
     """Import a filled-in checklist (all or nothing; 400 lists every problem)."""
-    content = await read_upload(file, upload_limit(request))
+    upload = await upload_source(file, upload_limit(request), "checklist.xlsx")
+    options = ImportOptions(plan=plan)
     try:
-        result = checklists.apply_checklist(
-            database, content, plan_ref=plan, user=user, dry_run=dry_run
-        )
+        report = apply_import(database, user, "checklists", upload, options, dry_run=dry_run)
     except InputError as err:
-        raise InputError(f"{file.filename}: {err}") from err  # which upload, as the others say
-    return result.to_dict()
+        raise InputError(f"{upload.name}: {err}") from err  # which upload, as the others say
+    return report.detail.to_dict()
 
 
-@router.get("/tasks/{task_id:int}", tags=["delivery"])
-def api_task(task_id: RowId, session: SessionDep, user: CurrentUser) -> dict:
-    """One task: assignment, status and its rule, sub-tasks, reports, history."""
-    return task_detail.task_detail(session, user, task_id)
+@router.get("/tasks/{task_id:int}", tags=["delivery"], response_model=task_views.TaskPagePublic)
+def api_task(task_id: RowId, session: SessionDep, user: CurrentUser):
+    """One task: assignment, status and its rule, sub-tasks, reports, history (the task page's
+    JSON twin, ``/tasks/{task_id}?format=json``)."""
+    return task_views.task_page(session, user, task_id)
 
 
 @router.patch("/tasks/{task_id:int}", tags=["delivery"])
@@ -195,7 +201,8 @@ def api_task_update(
             session, task_id, change, user=user, expected_version=body.row_version
         )
     with database.read() as session:
-        return {"changed": change.changed, **task_detail.task_detail(session, user, task_id)}
+        page = task_views.task_page(session, user, task_id)
+        return {"changed": change.changed, **page.model_dump(mode="json")}
 
 
 @router.post("/tasks/{task_id:int}/subtasks", tags=["delivery"], status_code=201)
@@ -211,11 +218,11 @@ def api_subtask(
     with database.write(actor_of(user)) as session:
         sub_id = task_service.add_subtask(session, task_id, body.title, user=user, change=change).id
     with database.read() as session:
-        return task_detail.task_detail(session, user, sub_id)
+        return task_views.task_page(session, user, sub_id).model_dump(mode="json")
 
 
-@router.get("/units", tags=["delivery"])
-def api_units(session: SessionDep, user: CurrentUser, plan: str | None = None) -> list[dict]:
+@router.get("/units", tags=["delivery"], response_model=list[task_views.UnitPublic])
+def api_units(session: SessionDep, user: CurrentUser, plan: str | None = None):
     """Units, or one plan's registry of them."""
     return list_units(session, plan)
 
@@ -369,14 +376,16 @@ def api_review_queue(session: SessionDep, user: OfficeUser) -> list[dict]:
 # --- completion and watch list ----------------------------------------------------------------
 
 
-@router.get("/completion", tags=["delivery"])
+@router.get(
+    "/completion", tags=["delivery"], response_model=completion_views.CompletionAnswerPublic
+)
 def api_completion(
     session: SessionDep,
     plan: str | None = None,
     by: str = "plan",
     over_time: bool = False,
     as_of: str | None = None,
-) -> dict:
+):
     """Completion rates (public): rows of group, total, completed, suspended, rate, with the
     definition they follow."""
     if over_time:
@@ -385,15 +394,16 @@ def api_completion(
         rows = completion.completion_trend(session, plan)
     else:
         rows = completion.completion_rows(session, plan, by, as_of=parse_iso_date(as_of, "as_of"))
-    return {
-        "by": "date" if over_time else by,
-        "plan": plan,
-        "rows": rows,
-        "definition": completion.COMPLETION_DEFINITION,
-    }
+    return completion_views.CompletionAnswerPublic(
+        by="date" if over_time else by,
+        plan=plan,
+        rows=rows,
+        definition=COMPLETION_DEFINITION,
+    )
 
 
-@router.get("/delivery/watch", tags=["delivery"])
-def api_watch(session: SessionDep, user: CurrentUser, plan: str | None = None) -> dict:
-    """Raised blockers and overdue or lagging tasks with the responsible unit."""
-    return oversight.watchlist(session, user, plan)
+@router.get("/delivery/watch", tags=["delivery"], response_model=completion_views.WatchPagePublic)
+def api_watch(session: SessionDep, user: CurrentUser, plan: str | None = None):
+    """Raised blockers and overdue or lagging tasks with the responsible unit (the watch list's
+    JSON twin, ``/tasks/watch?format=json``)."""
+    return completion_views.watch_page(session, user, plan)

@@ -3,8 +3,6 @@ versions and their diff, and links to the plan above."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -13,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError
-from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services import plans as plan_service
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.web.deps import (
     MAX_ROW_ID,
@@ -30,7 +28,7 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.render import render
 from yrdplan.web.routes.tasks import _flash_text, flash
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import upload_limit, upload_source
 from yrdplan.web.views import plans as views
 
 router = APIRouter()
@@ -54,18 +52,12 @@ async def import_page(
     parent: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
 ):
-    content = await read_upload(file, upload_limit(request))
-    # Keep the user's file name (without any folder part) so errors name the file they chose.
-    name = Path(file.filename or "plan.txt").name or "plan.txt"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        parsed = parse_plan(path, name=file.filename)
-    meta = plan_service.PlanMeta(
-        kind=kind, code=code or None, region=region or None, parent=parent or None
+    upload = await upload_source(file, upload_limit(request), "plan.txt")
+    options = ImportOptions(
+        plan_kind=kind, plan=code or None, region=region or None, parent=parent or None
     )
     with database.write(actor_of(user)) as session:
-        result = plan_service.import_plan(session, parsed, meta, user=user)
+        result = import_file(session, user, "plans", upload, options)
     return RedirectResponse(f"/plans/{result.plan_id}/versions/{result.version}", status_code=303)
 
 

@@ -5,7 +5,6 @@ name is data (``name_en``), the page picks it."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.regions import Region, RegionGroup
 from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services.monitor import current_results
-from yrdplan.services.monitor_views import region_indicators_data
 from yrdplan.store.repos import regions as region_repo
+from yrdplan.web.views.indicators import RegionIndicatorsPublic, region_indicators_data
 
 PROVINCE_COLOURS = {
     "310000": "#9ecae1",
@@ -116,15 +115,6 @@ class RegionDetailPublic(RegionPublic):
     area_km2: float | None
 
 
-class RegionIndicatorsPublic(BaseModel):
-    """The region's indicators with their status (rows as the monitor's summary rows)."""
-
-    run: dict[str, Any]
-    simulated: bool
-    counts: dict[str, int]  # rows by warning level
-    rows: list[dict[str, Any]]
-
-
 class RegionPagePublic(BaseModel):
     region: RegionDetailPublic
     children: list[RegionPublic]
@@ -137,7 +127,5 @@ def region_page(session: Session, database, code: str) -> RegionPagePublic:
     return RegionPagePublic(
         region=RegionDetailPublic(**region.to_public(), area_km2=region.area_km2),
         children=[region_public(r) for r in region_repo.list_regions(session, parent=code)],
-        indicators=RegionIndicatorsPublic(
-            **region_indicators_data(current_results(session, database), code)
-        ),
+        indicators=region_indicators_data(current_results(session, database), code),
     )
