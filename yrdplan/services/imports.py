@@ -101,6 +101,7 @@ def import_file(
     PermissionDenied
         The caller may not import this kind.
     """
+    require_caller(user)  # before anything is read (each kind then checks its own right)
     if kind not in _RUNNERS:
         raise FieldError(
             "kind",
