@@ -213,11 +213,11 @@ def _check_report(report: ReportIn) -> tuple[float, str]:
         )
     if report.status == "completed" and percent != 100:
         raise FieldError(
-            "percent", "a task reported as completed must be 100% done", "fe.completed_100"
+            "percent", "a task reported as completed must be 100% done", "fe.completed_full"
         )
     if report.status == "not_started" and percent != 0:
         raise FieldError(
-            "percent", "a task reported as not started must be 0% done", "fe.not_started_0"
+            "percent", "a task reported as not started must be 0% done", "fe.not_started_zero"
         )
     return percent, report.status
 

@@ -1280,11 +1280,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "上级任务须属于上位规划；同一规划内请拆分子任务",
         "a task decomposes a task of a higher plan; use a sub-task within a plan",
     ),
-    "fe.completed_100": (
+    "fe.completed_full": (
         "报送“已完成”时进度须为 100%",
         "a task reported as completed must be 100% done",
     ),
-    "fe.not_started_0": (
+    "fe.not_started_zero": (
         "报送“未启动”时进度须为 0%",
         "a task reported as not started must be 0% done",
     ),
