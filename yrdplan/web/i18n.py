@@ -1262,6 +1262,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fe.no_task": ("没有编号为 {task} 的任务", "no task {task}"),
     "fe.not_task": ("“{text}”不是任务编号", "{text!r} is not a task number"),
+    "fe.form_body": (
+        "请以表单提交；JSON 请发往 PATCH /api/tasks/{{id}}",
+        "expected a form; JSON goes to PATCH /api/tasks/{{id}}",
+    ),
     "fe.deadline": (
         "“{text}”不是有效的完成时限（如 2025-12-31、2025年底、长期坚持）",
         "{text!r} is not a deadline (e.g. 2025-12-31, 2025年底 or 长期坚持)",

@@ -240,6 +240,14 @@ def form_error_text(request: Request, err: YrdplanError) -> str:
 
 @router.post("/tasks/{task_id}", dependencies=[Depends(verify_csrf)])
 async def task_assign(task_id: RowId, request: Request, database: DatabaseDep, user: OfficeUser):
+    """Save the task page's assignment form (office). Every field is sent, and an empty one
+    clears its field; so a body that is not a form is refused rather than read as all empty
+    (the API's ``PATCH /api/tasks/{id}`` takes JSON, changing only the fields it names)."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        raise FieldError(
+            "request body", "expected a form; JSON goes to PATCH /api/tasks/{id}", "fe.form_body"
+        )
     form = await request.form()
     try:
         given = {name: str(form.get(name, "")) for name in ASSIGNMENT_FIELDS}
