@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from yrdplan.analytics.completion import reporting_completeness
 from yrdplan.domain.evidence import check_evidence
 from yrdplan.domain.people import UserInfo
-from yrdplan.domain.tasks import CYCLE_KINDS, REVIEW_STATE_LABELS_ZH, TASK_STATUS_LABELS_ZH
+from yrdplan.domain.tasks import CYCLE_KINDS, REVIEW_STATE_LABELS_ZH
 from yrdplan.errors import ConflictError, FieldError, InputError, PermissionDenied
 from yrdplan.ingest.free_text import clean_free_text
 from yrdplan.services.callers import require_caller, require_manager, user_id_of
@@ -434,14 +434,12 @@ def report_public(
         "unit": unit.name if unit else None,
         "unit_code": unit.code if unit else None,
         "status": report.status,
-        "status_label": TASK_STATUS_LABELS_ZH.get(report.status, report.status),
         "percent": report.percent,
         "narrative": report.narrative,
         "blockers": report.blockers,
         "submitted_by": users.get(report.submitted_by),
         "submitted_at": report.submitted_at,
         "review_state": report.review_state,
-        "review_state_label": REVIEW_STATE_LABELS_ZH.get(report.review_state, report.review_state),
         "reviewed_by": users.get(report.reviewed_by),
         "reviewed_at": report.reviewed_at,
         "review_comment": report.review_comment,
