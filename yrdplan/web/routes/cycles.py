@@ -32,8 +32,10 @@ from yrdplan.web.routes.tasks import _flash_text, error_status, flash, form_erro
 from yrdplan.web.uploads import read_upload, upload_limit
 from yrdplan.web.views import reporting as views
 
-router = APIRouter(include_in_schema=False)
-PAGES = {"include_in_schema": True, "tags": ["delivery"]}
+router = APIRouter()
+PAGES = {"tags": ["delivery"]}
+#: Form posts and downloads: not JSON API calls (those are under /api).
+HIDDEN = {"include_in_schema": False}
 
 
 def _mine_page(request, session, user, *, status_code=200, form=None, error=None):
@@ -58,7 +60,7 @@ def evidence_uploads(files: list[UploadFile] | None) -> list[UploadFile]:
     return [f for f in files or [] if f.filename]
 
 
-@router.post("/tasks/mine/report", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/mine/report", dependencies=[Depends(verify_csrf)], **HIDDEN)
 async def submit_report(
     request: Request,
     database: DatabaseDep,
@@ -124,7 +126,7 @@ def review_page(request: Request, session: SessionDep, user: OfficeUser):
     return render(request, "tasks_review.html", data, user, extra={"flash": _flash_text(request)})
 
 
-@router.post("/tasks/review/{report_id}", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/review/{report_id}", dependencies=[Depends(verify_csrf)], **HIDDEN)
 def review_report(
     report_id: RowId,
     request: Request,
@@ -156,7 +158,7 @@ def cycles_page(request: Request, session: SessionDep, user: CurrentUser):
     return render(request, "tasks_cycles.html", data, user, extra={"flash": _flash_text(request)})
 
 
-@router.post("/tasks/cycles", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/cycles", dependencies=[Depends(verify_csrf)], **HIDDEN)
 def open_cycle(
     request: Request,
     database: DatabaseDep,
@@ -174,7 +176,7 @@ def open_cycle(
     return RedirectResponse("/tasks/cycles", status_code=303)
 
 
-@router.post("/tasks/cycles/{cycle_id}/close", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/cycles/{cycle_id}/close", dependencies=[Depends(verify_csrf)], **HIDDEN)
 def close_cycle(cycle_id: RowId, request: Request, database: DatabaseDep, user: OfficeUser):
     with database.write(actor_of(user)) as session:
         cycle = cycle_service.close_cycle(session, cycle_id, user=user)
@@ -192,7 +194,7 @@ def reminders_page(
     return render(request, "tasks_reminders.html", model.model_dump(mode="json"), user)
 
 
-@router.get("/tasks/reminders.{fmt}")
+@router.get("/tasks/reminders.{fmt}", **HIDDEN)
 def reminders_download(
     fmt: str, session: SessionDep, user: CurrentUser, as_of: str | None = None
 ) -> Response:
@@ -222,6 +224,6 @@ def evidence_response(session, user, report_id: RowId, file_id: RowId) -> Respon
     )
 
 
-@router.get("/tasks/reports/{report_id}/evidence/{file_id}")
+@router.get("/tasks/reports/{report_id}/evidence/{file_id}", **HIDDEN)
 def evidence_download(report_id: RowId, file_id: RowId, session: SessionDep, user: CurrentUser):
     return evidence_response(session, user, report_id, file_id)
