@@ -6,10 +6,10 @@ models."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
@@ -26,6 +26,15 @@ from yrdplan.store.repos import tasks as task_repo
 COMPLETENESS_COUNTS = ("expected", "submitted", "on_time", "late", "missing", "pending")
 
 
+def _as_utc(moment: datetime) -> datetime:
+    # The database keeps naive UTC (store.schema.utcnow); an API's date-time names its zone.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+#: A moment in UTC, written with its zone (``2026-10-30T18:00:00Z``).
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
 class CyclePublic(BaseModel):
     id: int
     plan: str | None
@@ -34,7 +43,7 @@ class CyclePublic(BaseModel):
     opens_on: date
     due_on: date
     status: str  # open, closed
-    closed_at: datetime | None
+    closed_at: UtcDatetime | None
     is_simulated: bool
 
 
@@ -58,10 +67,10 @@ class ReportPublic(BaseModel):
     narrative: str
     blockers: str
     submitted_by: str | None
-    submitted_at: datetime
+    submitted_at: UtcDatetime
     review_state: str  # submitted, accepted, returned
     reviewed_by: str | None
-    reviewed_at: datetime | None
+    reviewed_at: UtcDatetime | None
     review_comment: str | None
     row_version: int
     evidence: list[EvidencePublic]
