@@ -125,7 +125,10 @@ def _text(value: object) -> str:
 
 
 def _unit_refs(value: object) -> list[str]:
-    refs = value if isinstance(value, list | tuple) else _text(value).replace("、", ",").split(",")
+    if isinstance(value, list | tuple):
+        refs = list(value)
+    else:  # a text of units separated by commas or 、
+        refs = _text(value).replace("、", ",").replace("，", ",").split(",")
     return [_text(ref) for ref in refs if _text(ref)]
 
 
