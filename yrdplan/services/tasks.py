@@ -34,12 +34,10 @@ from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services.callers import require_caller
 from yrdplan.services.delivery_settings import lagging_margin
 
-# Read through this module by the task pages' services (delivery_pages, task_detail, oversight)
-# until they move to ``web/views``; new code imports it from ``task_access``.
-from yrdplan.services.task_access import (
-    readable_task,  # noqa: E402, F401
-    visible_task_ids,
-)
+# ``readable_task`` is read through this module by the task pages' services (delivery_pages,
+# task_detail, oversight) until they move to ``web/views``; new code imports it from task_access.
+from yrdplan.services.task_access import readable_task as readable_task
+from yrdplan.services.task_access import visible_task_ids
 from yrdplan.services.units import resolve_in_plan
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
