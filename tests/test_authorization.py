@@ -19,8 +19,6 @@ from yrdplan.errors import PermissionDenied
 # Readers whose ``user=None`` is an anonymous visitor, who gets the public view (confirmed plans,
 # aggregate completion, published warnings) and never more than a signed-in viewer.
 ANONYMOUS_READERS = {
-    "counts",
-    "overview_data",
     "plan_summaries",
     "readable_plan",
     "readable_version",

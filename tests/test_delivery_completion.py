@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
+from yrdplan.reports.task_text import status_reason_text
 from yrdplan.services import completion, tasks
 from yrdplan.services.database import connect
 from yrdplan.store.schema import Task
@@ -89,11 +90,17 @@ def test_statuses_follow_the_rule_and_say_which(graded):
     assert status[plan.task(3)] == "overdue"
     assert status[plan.task(5)] == "suspended"
     assert [status[s] for s in subs] == ["completed", "completed", "on_track"]
+    assert rows[plan.task(3)]["status_reason"] == {
+        "code": "past_deadline",
+        "deadline": "2024-06-30",
+        "days": 185,
+        "percent": 60.0,
+    }
     assert (
-        rows[plan.task(3)]["status_explanation"]
+        status_reason_text(rows[plan.task(3)]["status_reason"])
         == "完成时限 2024-06-30 已过 185 天，尚未完成（进度 60%）"
     )
-    assert rows[plan.task(2)]["status_explanation_en"] == (
+    assert status_reason_text(rows[plan.task(2)]["status_reason"], "en") == (
         "completed on 2024-09-01, 63 days after the deadline 2024-06-30"
     )
     # Task 4 rolls up its sub-tasks: (100 + 100 + 50) / 3; 50.1 % of its time has elapsed.

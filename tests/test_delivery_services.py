@@ -13,10 +13,11 @@ from openpyxl import Workbook
 from yrdplan.domain.evidence import check_evidence, clean_filename
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError, NotFoundError
-from yrdplan.services import delivery_settings, task_detail, task_edits, units
+from yrdplan.services import delivery_settings, task_edits, units
 from yrdplan.services import tasks as task_service
 from yrdplan.services.database import connect
 from yrdplan.store.repos import tasks as task_repo
+from yrdplan.web.views import tasks as task_views
 
 
 def test_units_registry_aliases_and_errors(any_default_url):
@@ -138,7 +139,7 @@ def test_history_names_units_and_milestones(database):
             user=office,
         )
     with database.read() as session:
-        detail = task_detail.task_detail(session, SYSTEM_CALLER, plan.task(2))
+        detail = task_views.task_page(session, SYSTEM_CALLER, plan.task(2)).model_dump()
     assert detail["task"]["supporting_units"] == ["测试发展改革委", "测试生态环境局"]  # order kept
     assert detail["task"]["milestones"][0] == {
         "title": "完成改造",

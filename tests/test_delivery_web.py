@@ -3,14 +3,19 @@ with session + CSRF or a Bearer token."""
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 
 import pytest
+from delivery_helpers import make_plan
 from typer.testing import CliRunner
 from web_helpers import csrf_of, login
 
+from yrdplan.analytics.completion import COMPLETION_DEFINITION
 from yrdplan.cli.main import app as cli
+from yrdplan.reports.task_text import status_reason_text
 
 NANJING = "nj-implementation-2020"
 DEMO_BADGE = '<span class="badge demo"'
@@ -53,13 +58,16 @@ def test_board_filters_and_explains_statuses(client):
     assert data["tasks"] and all(
         "市交通运输局" in [t["lead_unit"], *t["supporting_units"]] for t in data["tasks"]
     )
-    assert all(t["status_explanation"] for t in data["tasks"])
+    # Each status comes with its rule and that rule's numbers, put into words on the page.
+    assert all(t["status_reason"]["code"] == t["status_rule"] for t in data["tasks"])
+    board = client.get(f"/tasks/plan/{NANJING}", params={"unit": "nj-jtj"}).text
+    assert all(status_reason_text(t["status_reason"]) in board for t in data["tasks"])
     overdue = client.get(
         f"/tasks/plan/{NANJING}", params={"status": "overdue", "format": "json"}
     ).json()
     assert {t["status"] for t in overdue["tasks"]} <= {"overdue"}
     page = client.get(f"/tasks/plan/{NANJING}", params={"area": data["options"]["areas"][0]})
-    assert data["definition"]["zh"] in page.text  # the completion definition beside the rate
+    assert COMPLETION_DEFINITION["zh"] in page.text  # the completion definition beside the rate
 
 
 def test_task_page_shows_history_reports_and_evidence(client):
@@ -244,6 +252,33 @@ def test_checklist_download_and_upload_through_the_web(client):
     assert rows[1]["lead_unit"] == "市科技局"
 
 
+def test_checklist_api_upload_reads_the_stream_and_names_the_upload(client):
+    from openpyxl import load_workbook
+
+    login(client, "office")
+    book = load_workbook(io.BytesIO(client.get(f"/tasks/plan/{NANJING}/checklist.xlsx").content))
+    book["责任清单"]["C3"] = "市科技局"
+    out = io.BytesIO()
+    book.save(out)
+    form = {"csrf_token": csrf_of(client), "plan": NANJING, "dry_run": "true"}
+    upload = {"file": ("清单.xlsx", out.getvalue(), "application/octet-stream")}
+    dry = client.post("/api/tasks/checklist", data=form, files=upload)
+    assert dry.status_code == 200, dry.text
+    answer = dry.json()
+    assert answer["plan"] == NANJING and answer["tasks_changed"] == 1
+    assert answer["changed"][0]["row"] == 3 and answer["changed"][0]["field"] == "lead_unit"
+    # A dry run writes nothing.
+    assert client.get("/api/tasks", params={"plan": NANJING}).json()[1]["lead_unit"] != "市科技局"
+    book["责任清单"]["C4"] = "市科学局"
+    out = io.BytesIO()
+    book.save(out)
+    upload = {"file": ("清单.xlsx", out.getvalue(), "application/octet-stream")}
+    bad = client.post("/api/tasks/checklist", data=form, files=upload)
+    assert (
+        bad.status_code == 400 and "清单.xlsx, sheet 责任清单, row 4, column 牵头单位" in bad.text
+    )
+
+
 def test_unit_reporter_exports_only_its_own_part(client):
     from openpyxl import load_workbook
 
@@ -263,14 +298,22 @@ def test_completion_page_has_offline_charts(client):
         '<script src="/static/vendor/plotly.min.js">' in page.text
         and "cdn" not in page.text.lower()
     )
+    # The figures are drawn from the rows of the JSON twin, their words put in at render time.
     data = client.get(f"/tasks/completion?plan={NANJING}&format=json").json()
-    assert set(data["charts"]) >= {"chart-area", "chart-unit", "chart-region", "chart-trend"}
-    bars = data["charts"]["chart-area"]["data"][0]
-    assert bars["y"] == [r["group"] for r in data["by_area"]]
+    found = re.search(r'<script type="application/json" data-charts>(.*?)</script>', page.text)
+    charts = json.loads(html.unescape(found.group(1)))
+    assert set(charts) >= {"chart-area", "chart-unit", "chart-region", "chart-trend"}
+    assert "charts" not in data
+    bars = charts["chart-area"]["data"][0]
+    assert bars["y"] == [r["group"] or "（未分组）" for r in data["by_area"]]
     assert bars["x"] == [round(r["rate"] * 100, 1) for r in data["by_area"]]
+    assert charts["chart-area"]["layout"]["title"]["text"] == "按领域（规划部分）"
     assert client.get("/static/vendor/plotly.min.js").status_code == 200
     # Every number sits beside the definition.
-    assert page.text.count(data["definition"]["zh"][:20]) >= 5
+    assert page.text.count(COMPLETION_DEFINITION["zh"][:20]) >= 5
+    client.get("/lang/en")
+    english = client.get(f"/tasks/completion?plan={NANJING}").text
+    assert '"By area"' in english and COMPLETION_DEFINITION["en"][:20] in english
 
 
 def test_english_pages(client):
@@ -296,3 +339,59 @@ def test_viewer_reads_but_cannot_write(client):
     cycle_id = _open_cycle_id(client)
     body = {"cycle_id": cycle_id, "task_id": task["id"], "status": "on_track", "percent": 1}
     assert client.post("/api/reports", json=body, headers=headers).status_code == 403
+
+
+def test_openapi_lists_the_task_pages_and_their_aliases(client):
+    schema = client.get("/api/openapi.json").json()
+    names = set(schema["components"]["schemas"])
+    assert {
+        "TasksIndexPagePublic",
+        "BoardPagePublic",
+        "TaskPagePublic",
+        "CompletionPagePublic",
+        "WatchPagePublic",
+    } <= names
+
+    def answer(path: str) -> str:
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        return content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+    assert answer("/tasks/{task_id}") == answer("/api/tasks/{task_id}") == "TaskPagePublic"
+    assert answer("/tasks/watch") == answer("/api/delivery/watch") == "WatchPagePublic"
+    assert answer("/tasks/completion") == "CompletionPagePublic"
+
+
+def test_api_aliases_answer_what_the_pages_show(client):
+    login(client, "office")
+    board = client.get(f"/tasks/plan/{NANJING}", params={"format": "json"}).json()
+    task_id = board["tasks"][0]["id"]
+    page = client.get(f"/tasks/{task_id}", params={"format": "json"}).json()
+    assert client.get(f"/api/tasks/{task_id}").json() == page
+    assert page["assignment"]["units"]  # the office's form choices are in the JSON twin
+    watch = client.get("/tasks/watch", params={"format": "json"}).json()
+    assert client.get("/api/delivery/watch").json() == watch
+    rows = client.get("/api/tasks", params={"plan": NANJING}).json()
+    assert [r["id"] for r in rows] == [r["id"] for r in board["tasks"]]
+
+
+def test_tasks_without_a_lead_unit_are_named_in_the_readers_language(client, database):
+    make_plan(database, "t-unassigned")  # five tasks, none assigned yet
+    login(client, "viewer")
+    data = client.get("/tasks/completion?plan=t-unassigned&format=json").json()
+    assert [r["group"] for r in data["by_unit"]] == [None]
+    assert "（未分配）" in client.get("/tasks/completion?plan=t-unassigned").text
+    client.get("/lang/en")
+    english = client.get("/tasks/completion?plan=t-unassigned").text
+    assert "(no lead unit)" in english and "未分配" not in english
+
+
+def test_completion_api_answers_one_grouping_with_its_definition(client):
+    login(client, "viewer")
+    page = client.get(f"/tasks/completion?plan={NANJING}&format=json").json()
+    by_unit = client.get("/api/completion", params={"plan": NANJING, "by": "unit"}).json()
+    assert by_unit["by"] == "unit" and by_unit["definition"] == COMPLETION_DEFINITION
+    assert [r["rate"] for r in by_unit["rows"]] == [r["rate"] for r in page["by_unit"]]
+    trend = client.get("/api/completion", params={"plan": NANJING, "over_time": True}).json()
+    assert trend["by"] == "date" and [r["as_of"] for r in trend["rows"]] == [
+        r["as_of"] for r in page["trend"]
+    ]

@@ -14,7 +14,8 @@ from yrdplan.analytics.crosswalk import Change, carry_observations, validate_cha
 from yrdplan.analytics.series import Point
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services.geography import import_crosswalk, period_end
-from yrdplan.services.indicator_data import ImportFailed, import_observations
+from yrdplan.services.import_report import ImportFailed
+from yrdplan.services.indicator_data import import_observations
 from yrdplan.services.monitor import MonitorOptions, run_monitor
 
 GDP = {  # 亿元, made up for the test

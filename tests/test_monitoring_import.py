@@ -7,6 +7,7 @@ they were).
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -15,7 +16,9 @@ from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
-from yrdplan.services.indicator_data import ImportFailed, import_observations, import_targets
+from yrdplan.services.import_report import ImportFailed
+from yrdplan.services.imports import import_file
+from yrdplan.services.indicator_data import import_observations, import_targets
 from yrdplan.services.monitor import MonitorOptions, run_monitor
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.schema import AuditEntry, IndicatorRecord, ObservationRecord, TargetRecord
@@ -81,6 +84,12 @@ def test_bad_observations_write_nothing(case, database, default_url, tmp_path):
     result = _cli("data", "import", str(path), "--db", default_url)
     assert result.exit_code == 1
     assert f"obs.csv, {where}" in result.stderr and "nothing written" in result.stderr
+    assert _counts(database) == before
+    # The web's way in: the upload's bytes and its name, through the same use case.
+    upload = io.BytesIO(path.read_bytes())
+    with database.write() as session, pytest.raises(ImportFailed) as caught:
+        import_file(session, SYSTEM_CALLER, "observations", upload, name="上传.csv")
+    assert any(f"上传.csv, {where}" in str(p) for p in caught.value.problems)
     assert _counts(database) == before
 
 

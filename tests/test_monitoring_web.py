@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -44,17 +45,30 @@ def test_indicator_page_chart_map_and_components(client):
     assert [r["code"] for r in twin["regions"]] == ["320100"]
     row = twin["rows"][0]
     assert row["how"] == "derived" and row["method"] == "cagr" and row["simulated"] is True
-    names = [trace["name"] for trace in twin["chart"]["data"]]
+    # The chart is drawn from the twin's series and rows, in the reader's language.
+    chart = _chart(page.text)
+    names = [trace["name"] for trace in chart["data"]]
     assert (
         names[0] == "南京市（演示数据）"
         and any("目标路径" in n for n in names)
         and any("2025年目标" in n for n in names)
     )
-    star = next(t for t in twin["chart"]["data"] if "2025年目标" in t["name"])
+    star = next(t for t in chart["data"] if "2025年目标" in t["name"])
     assert star["x"] == [2025] and star["y"] == [990.0]
+    assert star["y"][0] == next(r["target_value"] for r in twin["rows"] if r["target_year"] == 2025)
+    assert "<title>南京市：" in svg
+    client.get("/lang/en")
+    english = client.get("/indicators/RAIL_DENSITY").text
+    assert any(t["name"] == "南京市 2025 target" for t in _chart(english)["data"])
+    assert re.search(r"<title>南京市: (Achieved|On track|Moderate|Limited|Deteriorating)", english)
     assert len(twin["map"]) == 41 and {m["basis"] for m in twin["map"]} == {"target", "trend"}
     assert twin["tasks"] and twin["tasks"][0]["title"] == "共建轨道上的长三角"
     assert client.get("/static/vendor/plotly.min.js").status_code == 200
+
+
+def _chart(html: str) -> dict:
+    data = re.search(r"<script type=\"application/json\" data-charts>(.*?)</script>", html, re.S)
+    return json.loads(data.group(1))["chart"]
 
 
 def test_chosen_regions_and_unknown_codes(client):
@@ -203,3 +217,19 @@ def test_api_monitor_and_targets(client):
     targets = client.get("/api/targets?region=320100").json()
     assert len(targets) == 15 and targets[0]["plan_id"] is not None
     assert client.get("/api/indicators/PM25").json()["targets"][0]["standard"] == "GB 3095-2012"
+
+
+def test_openapi_lists_the_monitoring_page_models(client):
+    schema = client.get("/api/openapi.json").json()
+    names = set(schema["components"]["schemas"])
+    assert {
+        "IndicatorsPagePublic",
+        "IndicatorPagePublic",
+        "WarningsPagePublic",
+        "MonitorApiRowPublic",
+    } <= names
+    for path in ("/indicators", "/indicators/{code}", "/warnings", "/api/warnings"):
+        assert path in schema["paths"], path
+    # The page and its API alias answer with one model.
+    ref = schema["paths"]["/api/warnings"]["get"]["responses"]["200"]["content"]
+    assert ref["application/json"]["schema"]["$ref"].endswith("/WarningsPagePublic")

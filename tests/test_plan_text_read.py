@@ -209,3 +209,17 @@ def test_invalid_bytes_in_a_utf8_bom_file_become_replacement_characters(tmp_path
     path.write_bytes(b"\xef\xbb\xbf" + "一、总体".encode() + b"\xff\xfe" + "要求".encode())
     document = read_document(path)
     assert document.text == "一、总体\ufffd\ufffd要求"
+
+
+def test_an_upload_is_read_like_its_file(tmp_path):
+    import io
+
+    text = "南京市实施方案\n一、总体要求\n".encode("gb18030")
+    path = tmp_path / "plan.txt"
+    path.write_bytes(text)
+    on_disk = read_document(path)
+    upload = read_document(io.BytesIO(text), name="方案.txt")
+    assert (upload.name, upload.text, upload.encoding) == ("方案.txt", on_disk.text, "gb18030")
+    # A whole-file refusal names the upload, not a temporary path.
+    with pytest.raises(InputError, match=r"^图\.png: unsupported file type, a PNG image"):
+        read_document(io.BytesIO(b"\x89PNG\r\n\x1a\n"), name="图.png")

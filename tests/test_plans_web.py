@@ -126,3 +126,35 @@ def test_office_suggests_and_confirms_links_to_the_parent_plan(client):
         for x in client.get(f"/plans/{nanjing}/links?format=json").json()["links"]
     }
     assert after[links[0]["id"]] == "confirmed"
+
+
+def test_the_plan_list_gives_codes_and_the_page_says_them_in_each_language(client):
+    login(client, "viewer")
+    twin = client.get("/plans?format=json").json()
+    assert client.get("/api/plans").json() == twin
+    nanjing = next(p for p in twin["plans"] if p["code"] == "nj-implementation-2020")
+    assert nanjing["kind"] == "implementation_plan" and "kind_label" not in nanjing
+    assert "implementation_plan" in twin["kinds"]
+    assert "实施方案" in client.get("/plans").text
+    client.get("/lang/en")
+    assert "Implementation plan" in client.get("/plans").text
+    # The plan page, its API twin and its diff and links pages name the plan alike.
+    page = client.get(f"/plans/{nanjing['id']}?format=json").json()
+    assert client.get(f"/api/plans/{nanjing['id']}").json() == page
+    links = client.get(f"/plans/{nanjing['id']}/links?format=json").json()
+    assert page["plan"] == links["plan"] == {k: nanjing[k] for k in page["plan"]}
+
+
+def test_the_plan_pages_are_in_the_schema_with_their_models(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path, model in [
+        ("/plans", "PlansPagePublic"),
+        ("/plans/{ref}", "PlanPagePublic"),
+        ("/plans/{ref}/versions/{number}", "PlanPagePublic"),
+        ("/plans/{ref}/diff", "DiffPagePublic"),
+        ("/plans/{ref}/links", "LinksPagePublic"),
+        ("/api/plans", "PlansPagePublic"),
+        ("/api/plans/{ref}", "PlanPagePublic"),
+    ]:
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert content["application/json"]["schema"]["$ref"].endswith(model), path

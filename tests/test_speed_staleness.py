@@ -8,13 +8,15 @@ longer matches.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 from web_helpers import login
 
 from yrdplan.services import computed
 from yrdplan.services.accounts import issue_token
-from yrdplan.store.schema import ObservationRecord, Region, User
+from yrdplan.store.schema import ObservationRecord, Region, Task, User
 from yrdplan.store.versions import read_versions
 
 ALL_LEVELS = "level=red&level=orange&level=yellow&level=green"
@@ -185,6 +187,7 @@ def test_a_page_view_reads_what_is_kept_and_builds_nothing(client, database):
     for url in urls * 2:
         assert client.get(url).status_code == 200
     with database.read() as session:
+        computed.settle(session)  # what the stored run made stale is built again first
         built = computed.build_count(session)
         versions = read_versions(session)
     for url in urls * 3:
@@ -209,3 +212,26 @@ def test_a_write_bumps_the_versions_of_the_tables_it_wrote_and_a_rollback_none(d
         raise RuntimeError("changed my mind")
     with database.read() as session:
         assert read_versions(session) == after
+
+
+def test_a_write_builds_again_what_pages_asked_for_before_the_next_page_view(client, database):
+    """Compute on write: a result in demand is built again right after a write that changes its
+    data, so the next view reads it ready; what nobody asked for is not built."""
+    login(client, "viewer")
+    url = "/tasks/completion?format=json"
+    for _ in range(2):  # the first read stores the monitoring run; the second builds on it
+        before = client.get(url).json()
+    with database.read() as session:
+        computed.settle(session)
+        built = computed.build_count(session)
+    with database.write() as session:
+        task = session.scalar(select(Task).where(Task.completed_on.is_(None)).order_by(Task.id))
+        task.completed_on, task.percent = task.deadline or date(2024, 6, 30), 100.0
+    with database.read() as session:
+        computed.settle(session)
+        rebuilt = computed.build_count(session)
+    assert rebuilt > built  # built again without a request
+    after = client.get(url).json()
+    with database.read() as session:
+        assert computed.build_count(session) == rebuilt  # and the page view built nothing
+    assert after != before

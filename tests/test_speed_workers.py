@@ -142,6 +142,7 @@ def test_a_second_worker_takes_what_the_first_built_until_the_data_change(defaul
     for _ in range(2):  # the first read stores the monitoring run; the second builds on it
         expected = first.get(url).json()
     with second.app.state.database.read() as session:
+        computed.settle(session)
         built = computed.build_count(session)
     assert second.get(url).json() == expected
     with second.app.state.database.read() as session:

@@ -316,3 +316,47 @@ def test_small_cell_helpers():
     assert [column_letter(i) for i in (0, 25, 26, 27, 701)] == ["A", "Z", "AA", "AB", "ZZ"]
     assert cell_text(dt.date(2024, 7, 1)) == "2024-07-01"
     assert header_key("数值【万元】") == "数值"
+
+
+def _copies(tmp_path: Path) -> dict[str, Path]:
+    """One small observation table as CSV (GB18030), Excel and Parquet."""
+    rows = [["地区代码", "年份", "数值"], ["320100", "2023", "1.5"], ["320500", "2023", "x"]]
+    csv_path = tmp_path / "obs.csv"
+    csv_path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="gb18030")
+    copies = {"csv": csv_path, "xlsx": _write_xlsx(tmp_path / "obs.xlsx", {"数据": rows})}
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return copies
+    copies["parquet"] = tmp_path / "obs.parquet"
+    pq.write_table(pa.table({h: [r[i] for r in rows[1:]] for i, h in enumerate(rows[0])}),
+                   copies["parquet"])  # fmt: skip
+    return copies
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_an_upload_reads_as_its_file_does(tmp_path, fmt):
+    import io
+
+    path = _copies(tmp_path).get(fmt)
+    if path is None:
+        pytest.skip("pyarrow is not installed")
+    on_disk = open_table(path, OBSERVATION_COLUMNS)
+    upload = open_table(io.BytesIO(path.read_bytes()), OBSERVATION_COLUMNS, name=f"上传.{fmt}")
+    assert (upload.file, on_disk.file) == (f"上传.{fmt}", f"obs.{fmt}")
+    assert (upload.header_row, upload.columns, upload.sheet) == (
+        on_disk.header_row,
+        on_disk.columns,
+        on_disk.sheet,
+    )
+    assert _rows(upload) == _rows(on_disk)
+
+
+def test_an_upload_name_loses_its_folder_and_picks_the_reader():
+    import io
+
+    table = open_table(io.BytesIO(CHINESE.encode()), OBSERVATION_COLUMNS, name="C:\\data\\gdp.csv")
+    assert table.file == "gdp.csv" and table.columns[0] == "region_name"
+    with pytest.raises(InputError, match=r"gdp\.xls: unsupported file type '\.xls'"):
+        open_table(io.BytesIO(b""), OBSERVATION_COLUMNS, name="gdp.xls")

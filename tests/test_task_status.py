@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from yrdplan.analytics.task_status import (
     DEFAULT_LAGGING_MARGIN,
+    RULE_FIELDS,
     STATUS_RULES,
     compute_statuses,
     task_status,
 )
 from yrdplan.domain.tasks import TASK_STATUSES
+from yrdplan.reports.task_text import status_reason_text
 
 NAN = math.nan
 # A one-year task: 2025-01-01 .. 2025-12-31 spans 364 days.
@@ -197,20 +199,44 @@ def test_vectorised_matches_single_task():
 def test_lagging_explanation_names_the_numbers():
     result = task_status(S, D, "2025-10-01", 40)
     assert result.elapsed_percent == pytest.approx(75.0)
-    assert result.text_zh == "进度 40% 落后于时间进度 75% 超过 15 个百分点"
-    assert result.text_en == (
+    assert result.reason == {
+        "code": "behind_more_than_margin",
+        "percent": 40.0,
+        "elapsed": 75.0,
+        "margin": 15.0,
+    }
+    assert status_reason_text(result.reason) == "进度 40% 落后于时间进度 75% 超过 15 个百分点"
+    assert status_reason_text(result.reason, "en") == (
         "progress 40% is more than 15 percentage points behind time elapsed 75%"
     )
 
 
 def test_explanations_of_other_rules():
     late = task_status(S, "2025-06-30", "2025-07-10", 100, completed="2025-07-05")
-    assert late.text_zh == "已于 2025-07-05 完成，晚于完成时限 2025-06-30 5 天"
+    assert late.reason == {
+        "code": "completed_after_deadline",
+        "completed": "2025-07-05",
+        "deadline": "2025-06-30",
+        "days": 5,
+    }
+    assert status_reason_text(late.reason) == "已于 2025-07-05 完成，晚于完成时限 2025-06-30 5 天"
     overdue = task_status(S, "2025-06-30", "2025-07-10", None)
-    assert overdue.text_zh == "完成时限 2025-06-30 已过 10 天，尚未完成（进度 未报送，按 0% 计）"
-    assert "10 days ago" in overdue.text_en
+    assert overdue.reason["percent"] is None  # not reported
+    assert (
+        status_reason_text(overdue.reason)
+        == "完成时限 2025-06-30 已过 10 天，尚未完成（进度 未报送，按 0% 计）"
+    )
+    assert "10 days ago" in status_reason_text(overdue.reason, "en")
     before = task_status("2025-03-01", D, "2025-02-01", None)
-    assert before.text_zh == "截至 2025-02-01 尚未到开始日期 2025-03-01"
+    assert status_reason_text(before.reason) == "截至 2025-02-01 尚未到开始日期 2025-03-01"
+
+
+def test_every_rule_has_words_in_both_languages():
+    for rule, fields in RULE_FIELDS.items():
+        reason = {"code": rule, **dict.fromkeys(fields, 1)}
+        for lang in ("zh", "en"):
+            text = status_reason_text(reason, lang)
+            assert text and "{" not in text and "_" not in text  # no code left unworded
 
 
 def test_days_late():
@@ -291,11 +317,6 @@ def test_bad_arguments_are_named(kwargs, name):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=name):
         compute_statuses(**arguments)
-
-
-def test_explain_rejects_unknown_language():
-    with pytest.raises(ValueError, match="lang"):
-        compute_statuses([S], [D], "2025-06-01", [50]).explain("fr")
 
 
 _day = st.integers(min_value=0, max_value=800).map(lambda n: date(2024, 1, 1) + timedelta(n))

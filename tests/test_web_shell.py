@@ -19,6 +19,31 @@ def test_home_page_is_chinese_by_default_and_has_a_json_twin(client):
     assert f">{twin['counts']['cities']}<" in page.text
 
 
+def test_the_overview_twin_is_the_same_in_both_languages(client):
+    login(client, "office")
+    zh = client.get("/?format=json").json()
+    client.get("/lang/en")
+    en = client.get("/?format=json").json()
+    assert zh == en
+    assert set(zh["completion_definition"]) == {"zh", "en"} and zh["user"]["role"] == "office"
+    assert zh["completion_definition"]["en"][:20] in client.get("/").text
+
+
+def test_the_pages_of_the_shell_are_in_the_schema_with_their_models(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path, model in [
+        ("/", "OverviewPagePublic"),
+        ("/regions", "RegionsPagePublic"),
+        ("/regions/{code}", "RegionPagePublic"),
+        ("/audit", "AuditPagePublic"),
+        ("/api/audit", "AuditPagePublic"),
+        ("/api/me", "MePublic"),
+        ("/office", "OfficeHubPublic"),
+    ]:
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert content["application/json"]["schema"]["$ref"].endswith(model), path
+
+
 def test_an_anonymous_visitor_is_sent_to_the_portal_or_to_log_in(client):
     home = client.get("/", follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/public"

@@ -23,8 +23,8 @@ points behind is still on track. Callers pass the task's own start date, or the 
 took effect when the task has none.
 
 Statuses are returned as integer codes (positions in ``yrdplan.domain.tasks.TASK_STATUSES``)
-together with the code of the rule that fired, so that every status can be explained in
-Chinese or English (:meth:`TaskStatuses.explain`).
+together with the code of the rule that fired and the numbers it names
+(:meth:`TaskStatuses.reasons`), which a page or a document puts into Chinese or English words.
 """
 
 from __future__ import annotations
@@ -79,57 +79,29 @@ RULE_STATUS: np.ndarray = np.array(
     [TASK_STATUSES.index(s) for s in _RULE_STATUS_NAMES], dtype=np.int8
 )
 
-_TEXT_ZH = {
-    "completed_by_deadline": "已于 {completed} 完成，未超过完成时限 {deadline}",
-    "completed_no_deadline": "已于 {completed} 完成（无完成时限）",
-    "completed_after_deadline": "已于 {completed} 完成，晚于完成时限 {deadline} {days} 天",
-    "suspended": "已暂停实施，不判断进度和时限",
-    "past_deadline": "完成时限 {deadline} 已过 {days} 天，尚未完成（进度 {percent}）",
-    "before_start": "截至 {as_of} 尚未到开始日期 {start}",
-    "no_progress_unscheduled": "尚无进展（进度 {percent}）；无开始日期或完成时限，不判断是否滞后",
-    "progress_unscheduled": "进度 {percent}；无开始日期或完成时限，不判断是否滞后",
-    "behind_more_than_margin": "进度 {percent} 落后于时间进度 {elapsed}% 超过 {margin} 个百分点",
-    "no_progress_within_margin": (
-        "尚无进展（进度 {percent}），时间进度 {elapsed}%，落后不超过 {margin} 个百分点"
-    ),
-    "within_margin": "进度 {percent}，时间进度 {elapsed}%，落后不超过 {margin} 个百分点",
-}
-_TEXT_EN = {
-    "completed_by_deadline": "completed on {completed}, by the deadline {deadline}",
-    "completed_no_deadline": "completed on {completed} (no deadline)",
-    "completed_after_deadline": (
-        "completed on {completed}, {days} days after the deadline {deadline}"
-    ),
-    "suspended": "suspended: progress and deadline are not judged",
-    "past_deadline": "deadline {deadline} passed {days} days ago, not completed (progress {percent})",
-    "before_start": "as of {as_of} the start date {start} has not been reached",
-    "no_progress_unscheduled": (
-        "no progress yet ({percent}); no start date or deadline, so lagging is not judged"
-    ),
-    "progress_unscheduled": (
-        "progress {percent}; no start date or deadline, so lagging is not judged"
-    ),
-    "behind_more_than_margin": (
-        "progress {percent} is more than {margin} percentage points behind time elapsed {elapsed}%"
-    ),
-    "no_progress_within_margin": (
-        "no progress yet ({percent}), time elapsed {elapsed}%: "
-        "not more than {margin} percentage points behind"
-    ),
-    "within_margin": (
-        "progress {percent} vs time elapsed {elapsed}%: "
-        "not more than {margin} percentage points behind"
-    ),
+#: The numbers each rule's explanation names (see :meth:`TaskStatuses.reasons`).
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "completed_by_deadline": ("completed", "deadline"),
+    "completed_no_deadline": ("completed",),
+    "completed_after_deadline": ("completed", "deadline", "days"),
+    "suspended": (),
+    "past_deadline": ("deadline", "days", "percent"),
+    "before_start": ("as_of", "start"),
+    "no_progress_unscheduled": ("percent",),
+    "progress_unscheduled": ("percent",),
+    "behind_more_than_margin": ("percent", "elapsed", "margin"),
+    "no_progress_within_margin": ("percent", "elapsed", "margin"),
+    "within_margin": ("percent", "elapsed", "margin"),
 }
 
 
-def _number_text(value: float) -> str:
-    """``40.0 -> "40"``, ``33.333 -> "33.3"``: one decimal is as precise as a report is."""
-    return f"{round(float(value), 1):g}"
+def _number(value: float) -> float | None:
+    """One decimal is as precise as a report is; NaN (no report, no schedule) is ``None``."""
+    return None if math.isnan(value) else round(float(value), 1)
 
 
-def _date_text(value: np.datetime64) -> str:
-    return "" if np.isnat(value) else str(value)
+def _date_text(value: np.datetime64) -> str | None:
+    return None if np.isnat(value) else str(value)
 
 
 @dataclass(frozen=True)
@@ -174,50 +146,39 @@ class TaskStatuses:
         """Status names (``"on_track"``, …) as an array of ``str``."""
         return np.asarray(TASK_STATUSES, dtype=object)[self.codes].astype(str)
 
-    def explain(self, lang: str = "zh") -> list[str]:
-        """One sentence per task naming the rule that fired and its numbers.
+    def reasons(self) -> list[dict]:
+        """Per task, the rule that fired and the numbers it names, as codes and numbers.
 
-        Parameters
-        ----------
-        lang
-            ``"zh"`` (default) or ``"en"``.
+        Each is ``{"code": <rule>, ...}`` with the fields :data:`RULE_FIELDS` lists for that
+        rule: ``percent`` (``None``: not reported, counted as 0), ``elapsed`` and ``margin`` in
+        percent, ``days`` late, and the dates ``start``, ``deadline``, ``as_of``,
+        ``completed`` as ISO text. The words are the reader's: pages and documents turn a
+        reason into Chinese or English (``yrdplan.reports.task_text``).
         """
-        if lang not in ("zh", "en"):
-            raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-        templates = _TEXT_ZH if lang == "zh" else _TEXT_EN
-        return [
-            templates[STATUS_RULES[rule]].format(**self._fields(i, lang))
-            for i, rule in enumerate(self.rules)
-        ]
+        return [self._reason(i, STATUS_RULES[rule]) for i, rule in enumerate(self.rules)]
 
-    def _fields(self, i: int, lang: str) -> dict[str, str]:
-        percent = self.percent[i]
-        if math.isnan(percent):
-            percent_text = "未报送，按 0% 计" if lang == "zh" else "not reported, counted as 0%"
-        else:
-            percent_text = f"{_number_text(percent)}%"
-        elapsed = self.elapsed_percent[i]
-        return {
-            "percent": percent_text,
-            "elapsed": "" if math.isnan(elapsed) else _number_text(elapsed),
-            "margin": _number_text(self.margin),
-            "days": str(int(self.days_late[i])),
-            "start": _date_text(self.start[i]),
-            "deadline": _date_text(self.deadline[i]),
-            "as_of": _date_text(self.as_of[i]),
-            "completed": _date_text(self.completed[i]),
+    def _reason(self, i: int, rule: str) -> dict:
+        values = {
+            "percent": lambda: _number(self.percent[i]),
+            "elapsed": lambda: _number(self.elapsed_percent[i]),
+            "margin": lambda: _number(self.margin),
+            "days": lambda: int(self.days_late[i]),
+            "start": lambda: _date_text(self.start[i]),
+            "deadline": lambda: _date_text(self.deadline[i]),
+            "as_of": lambda: _date_text(self.as_of[i]),
+            "completed": lambda: _date_text(self.completed[i]),
         }
+        return {"code": rule, **{name: values[name]() for name in RULE_FIELDS[rule]}}
 
 
 @dataclass(frozen=True, slots=True)
 class StatusExplained:
-    """The status of one task, the rule that decided it, and that rule in words."""
+    """The status of one task, the rule that decided it, and the numbers that rule names."""
 
     status: str
     rule: str
     elapsed_percent: float
-    text_zh: str
-    text_en: str
+    reason: dict
 
 
 def _as_days(name: str, values: ArrayLike | None, n: int | None) -> np.ndarray:
@@ -318,8 +279,8 @@ def compute_statuses(
     ... )
     >>> s.names.tolist()
     ['lagging', 'on_track', 'overdue']
-    >>> s.explain()[0]
-    '进度 40% 落后于时间进度 75% 超过 15 个百分点'
+    >>> s.reasons()[0]
+    {'code': 'behind_more_than_margin', 'percent': 40.0, 'elapsed': 75.0, 'margin': 15.0}
     """
     margin = _check_margin(margin)
     pct = _check_percent(percent)
@@ -410,7 +371,7 @@ def task_status(
     *,
     margin: float = DEFAULT_LAGGING_MARGIN,
 ) -> StatusExplained:
-    """Compute the status of one task, with the rule in Chinese and English.
+    """Compute the status of one task, with the rule that decided it and its numbers.
 
     Same rules and arguments as :func:`compute_statuses`, one value each; ``percent=None``
     means no report.
@@ -420,10 +381,10 @@ def task_status(
     >>> r = task_status("2025-01-01", "2025-12-31", "2025-07-01", 60)
     >>> r.status, r.rule
     ('on_track', 'within_margin')
-    >>> r.text_en
-    'progress 60% vs time elapsed 49.7%: not more than 15 percentage points behind'
-    >>> task_status("2025-01-01", "2025-06-30", "2025-08-01", 100, completed="2025-07-10").text_zh
-    '已于 2025-07-10 完成，晚于完成时限 2025-06-30 10 天'
+    >>> r.reason
+    {'code': 'within_margin', 'percent': 60.0, 'elapsed': 49.7, 'margin': 15.0}
+    >>> task_status("2025-01-01", "2025-06-30", "2025-08-01", 100, completed="2025-07-10").reason
+    {'code': 'completed_after_deadline', 'completed': '2025-07-10', 'deadline': '2025-06-30', 'days': 10}
     """
     result = compute_statuses(
         [start],
@@ -438,6 +399,5 @@ def task_status(
         status=str(result.names[0]),
         rule=STATUS_RULES[int(result.rules[0])],
         elapsed_percent=float(result.elapsed_percent[0]),
-        text_zh=result.explain("zh")[0],
-        text_en=result.explain("en")[0],
+        reason=result.reasons()[0],
     )

@@ -28,6 +28,7 @@ from yrdplan.cli.imports import print_report
 from yrdplan.errors import InputError
 from yrdplan.services import benefit as service
 from yrdplan.services import benefit_statements
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.store.audit import Actor
 
 app = typer.Typer(
@@ -79,8 +80,8 @@ def sites_import(
 ) -> None:
     """Add sites or update them by code."""
     with open_database(db) as database:
-        report = _write(database, as_user, lambda session, user: service.import_sites(
-            session, user, file))  # fmt: skip
+        report = _write(database, as_user, lambda session, user: import_file(
+            session, user, "sites", file))  # fmt: skip
     print_report(report, updated_word="updated")
 
 
@@ -129,8 +130,8 @@ def data_import(
 ) -> None:
     """Import observations at sites (monitoring sections, parks), as revisions."""
     with open_database(db) as database:
-        report = _write(database, as_user, lambda session, user: service.import_site_observations(
-            session, user, file, source=source, vintage=vintage))  # fmt: skip
+        report = _write(database, as_user, lambda session, user: import_file(
+            session, user, "site_data", file, ImportOptions(source=source, vintage=vintage)))  # fmt: skip
     print_report(report)
 
 
@@ -145,8 +146,9 @@ def agreements_import(
 ) -> None:
     """Store an agreement, or a new version of it (same code, changed terms, with a reason)."""
     with open_database(db) as database:
-        done = _write(database, as_user, lambda session, user: service.import_agreement(
-            session, user, file, reason=reason))  # fmt: skip
+        report = _write(database, as_user, lambda session, user: import_file(
+            session, user, "agreements", file, ImportOptions(reason=reason)))  # fmt: skip
+    done = report.detail
     console.print(f"agreement {done.code}: version {done.version} ({done.action})", markup=False)
 
 

@@ -18,7 +18,7 @@ from yrdplan.cli.common import (
 from yrdplan.cli.imports import print_report, run_import
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services import indicator_data
-from yrdplan.services.geography import import_crosswalk
+from yrdplan.services.imports import ImportOptions, import_file
 
 app = typer.Typer(
     help="Indicator observations: import, list/export, boundary crosswalk.", no_args_is_help=True
@@ -55,14 +55,14 @@ def import_(
     with open_database(db) as database:
         report = run_import(
             database,
-            lambda session: indicator_data.import_observations(
+            lambda session: import_file(
                 session,
+                SYSTEM_CALLER,
+                "observations",
                 file,
-                source=source,
-                vintage=vintage,
-                sheet=sheet,
-                console=console,
-                user=SYSTEM_CALLER,
+                ImportOptions(
+                    source=source, vintage=vintage, sheet=sheet, progress=True, console=console
+                ),
             ),
         )
     print_report(report)
@@ -95,5 +95,7 @@ def crosswalk(
 ) -> None:
     """Load a boundary crosswalk (replaces rows of the same unit and date)."""
     with open_database(db) as database:
-        count = run_import(database, lambda session: import_crosswalk(session, file))
-    console.print(f"{count} crosswalk rows stored")
+        report = run_import(
+            database, lambda session: import_file(session, SYSTEM_CALLER, "crosswalk", file)
+        )
+    console.print(f"{report.read} crosswalk rows stored")

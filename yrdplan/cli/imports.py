@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.cli.common import console, err_console
 from yrdplan.services.database import Database
-from yrdplan.services.indicator_data import ImportFailed, ImportReport
+from yrdplan.services.import_report import ImportFailed, ImportReport
 
 
 def run_import(database: Database, work: Callable[[Session], ImportReport]) -> ImportReport:

@@ -19,6 +19,7 @@ from yrdplan.cli.common import (
 from yrdplan.cli.imports import print_report, run_import
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services import indicator_data
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.services.task_links import link_targets_to_tasks
 from yrdplan.store.repos import indicators as repo
 
@@ -54,7 +55,10 @@ def import_(file: FileArgument, sheet: SheetOption = None, db: DbOption = None) 
     """Add or update catalogue entries (code,name,unit,direction[,name_en,kind,aggregation,…])."""
     with open_database(db) as database:
         report = run_import(
-            database, lambda session: indicator_data.import_indicators(session, file, sheet=sheet)
+            database,
+            lambda session: import_file(
+                session, SYSTEM_CALLER, "indicators", file, ImportOptions(sheet=sheet)
+            ),
         )
     print_report(report, updated_word="updated")
 
@@ -99,8 +103,8 @@ def import_targets(file: FileArgument, sheet: SheetOption = None, db: DbOption =
     with open_database(db) as database:
         report = run_import(
             database,
-            lambda session: indicator_data.import_targets(
-                session, file, sheet=sheet, user=SYSTEM_CALLER
+            lambda session: import_file(
+                session, SYSTEM_CALLER, "targets", file, ImportOptions(sheet=sheet)
             ),
         )
     print_report(report)

@@ -24,13 +24,12 @@ from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.plans import PLAN_KINDS, ParsedPlan
 from yrdplan.errors import InputError
 from yrdplan.ingest.plan_text import parse_plan
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.services.plans import (
-    PlanMeta,
     active_user,
     confirm_version,
     diff_versions,
     import_baselines,
-    import_plan,
     list_baselines,
     list_plans_public,
     suggest_plan_links,
@@ -191,16 +190,16 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Import a plan document as a draft (or a new version of plan --code) and show what changed."""
-    parsed = parse_plan(file)
-    meta = PlanMeta(kind=kind, code=code, title=title, region=region, parent=parent)
+    options = ImportOptions(plan=code, plan_kind=kind, title=title, region=region, parent=parent)
     with open_database(db) as database, database.write() as session:
-        result = import_plan(session, parsed, meta, user=SYSTEM_CALLER)
+        report = import_file(session, SYSTEM_CALLER, "plans", file, options)
+        result = report.detail
         if confirm:
             confirm_version(session, result.code, result.version, user=SYSTEM_CALLER)
     console.print(
         f"Imported {file} as plan {result.code} (id {result.plan_id}) version {result.version}"
         f"{' (confirmed)' if confirm else ' (draft)'}: {result.nodes} nodes, {result.tasks} tasks, "
-        f"{result.targets} targets, {result.problems} problems, {len(parsed.baselines)} baselines"
+        f"{result.targets} targets, {result.problems} problems, {report.baselines} baselines"
     )
     if result.diff is not None:
         _print_diff(result.diff)

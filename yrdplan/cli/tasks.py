@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from yrdplan.analytics.completion import COMPLETION_DEFINITION
 from yrdplan.cli.common import (
     DbOption,
     FormatOption,
@@ -18,9 +19,12 @@ from yrdplan.cli.common import (
 )
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError
-from yrdplan.services import checklists, completion, delivery_settings, task_detail, task_edits
+from yrdplan.reports.task_text import status_label
+from yrdplan.services import checklists, completion, delivery_settings, task_edits
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
+from yrdplan.services.imports import ImportOptions, import_file
+from yrdplan.web.views import tasks as task_views
 
 app = typer.Typer(
     help="Tasks: responsibility checklists in Excel, assignments, sub-tasks, statuses.",
@@ -85,7 +89,7 @@ def list_(
     if fmt is OutputFormat.table:
         for row in rows:
             row["supporting_units"] = "、".join(row["supporting_units"])
-            row["status"] = row["status_label"]
+            row["status"] = status_label(row["status"], "zh")
             row["deadline"] = row["deadline"] or row["deadline_note"]
     print_rows(rows, TASK_COLUMNS, fmt, title="Tasks")
 
@@ -100,10 +104,11 @@ def show(
     """Show one task as JSON: assignment, status and its rule, reports, history."""
     with open_database(db) as database, database.read() as session:
         found = task_service.find_task(session, task, plan)
-        data = task_detail.task_detail(
+        page = task_views.task_page(
             session, SYSTEM_CALLER, found.id, as_of=parse_iso_date(as_of, "--as-of")
         )
-    print_json(data)
+    # The same answer as GET /api/tasks/{id}.
+    print_json(page.model_dump(mode="json"))
 
 
 @app.command("export")
@@ -142,20 +147,16 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Apply a filled-in checklist: all of it, or nothing when any row has an error."""
-    if not file.exists():
-        raise InputError(f"{file}: no such file")
+    options = ImportOptions(plan=plan)
     with open_database(db) as database:
         if dry_run:
             with database.read() as session:  # closed without commit: nothing is kept
-                result = checklists.import_checklist(
-                    session, file, plan_ref=plan, user=SYSTEM_CALLER
-                )
+                report = import_file(session, SYSTEM_CALLER, "checklists", file, options)
                 session.rollback()
         else:
             with database.write() as session:
-                result = checklists.import_checklist(
-                    session, file, plan_ref=plan, user=SYSTEM_CALLER
-                )
+                report = import_file(session, SYSTEM_CALLER, "checklists", file, options)
+    result = report.detail
     if fmt is OutputFormat.json:
         print_json(result.to_dict())
         return
@@ -307,6 +308,6 @@ def completion_command(
     if fmt is OutputFormat.table:
         shown = [{**r, "rate": "—" if r["rate"] is None else f"{r['rate']:.1%}"} for r in rows]
         print_rows(shown, columns, fmt, title=f"Completion by {'date' if over_time else by}")
-        console.print(completion.definition("zh"), markup=False, highlight=False)
+        console.print(COMPLETION_DEFINITION["zh"], markup=False, highlight=False)
         return
     print_rows(rows, columns, fmt)

@@ -7,9 +7,10 @@ these, so that the store can refuse to write anything while any problem is an er
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Generic, Literal, NamedTuple, TypeVar
 
 Severity = Literal["error", "warning", "info"]
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +51,20 @@ class Problem:
 def errors_of(problems: list[Problem]) -> list[Problem]:
     """The problems that must stop a write."""
     return [p for p in problems if p.severity == "error"]
+
+
+class Reading(NamedTuple, Generic[R]):
+    """What every reader returns: the records it could read, and the problems it found.
+
+    ``records`` holds only what passed every error-level check, in file order; ``problems``
+    locates each finding by file, sheet, row and column. A tuple, so ``rows, problems =
+    read_x(...)`` reads it too.
+    """
+
+    records: list[R]
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that must stop a write."""
+        return errors_of(self.problems)

@@ -232,6 +232,9 @@ class ChecklistRow:
         The task's stable key in the store (hidden column 任务编号); ``None`` for a new row.
     group_path
         The headings of the plan parts the task sits under, outermost first (hidden column).
+    row
+        The spreadsheet row it was read from (as Excel numbers it), ``None`` when not read from
+        a file; not part of what the row says, so two equal rows from different lines are equal.
     """
 
     label: str
@@ -245,6 +248,7 @@ class ChecklistRow:
     status: str | None = None
     task_key: str | None = None
     group_path: tuple[str, ...] = ()
+    row: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Checked here so that a row the exporter accepts is a row the importer reads back.

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from pathlib import Path
+from dataclasses import dataclass
 
 from yrdplan.domain.agreements import SITE_KINDS, AgreementSpec, Party, SiteValue, check_spec
-from yrdplan.domain.problems import Problem
+from yrdplan.domain.problems import Problem, Reading
+from yrdplan.ingest.source import Readable, as_source
 from yrdplan.ingest.tables import (
     Table,
     cell_text,
@@ -50,26 +51,36 @@ def _problem(file: str, message: str, column: str | None = None) -> Problem:
     return Problem(kind="agreement", message=message, file=file, column=column)
 
 
-def read_agreement(path: str | Path) -> tuple[AgreementSpec | None, str, list[Problem]]:
-    """The agreement in a TOML or JSON file, the reason given for this version, and problems.
+@dataclass(frozen=True, slots=True)
+class AgreementFile:
+    """One agreement file: its terms, and the reason it gives for this version (may be "")."""
 
-    The spec is None when any problem is an error; each problem names the field (as ``column``).
+    spec: AgreementSpec
+    reason: str = ""
+
+
+def read_agreement(source: Readable, *, name: str | None = None) -> Reading[AgreementFile]:
+    """The agreement in a TOML or JSON file (on disk or uploaded) and the problems found.
+
+    ``records`` holds the one agreement, or nothing when any problem is an error; each problem
+    names the field (as ``column``).
     """
-    file = Path(path)
-    name = file.name
+    found = as_source(source, name)
+    name = found.name
     try:
-        raw = file.read_bytes()
+        raw = found.read_bytes()
     except OSError as err:
-        return None, "", [_problem(name, f"cannot read: {err.strerror or err}")]
+        return Reading([], [_problem(name, f"cannot read: {err.strerror or err}")])
     try:
-        if file.suffix.lower() == ".json":
+        if found.suffix == ".json":
             data = json.loads(raw.decode("utf-8-sig"))
         else:
             data = tomllib.loads(raw.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as err:
-        return None, "", [_problem(name, f"not valid {file.suffix.lstrip('.') or 'TOML'}: {err}")]
+        kind = found.suffix.lstrip(".") or "TOML"
+        return Reading([], [_problem(name, f"not valid {kind}: {err}")])
     if not isinstance(data, dict):
-        return None, "", [_problem(name, "the file must hold one agreement (a table)")]
+        return Reading([], [_problem(name, "the file must hold one agreement (a table)")])
     problems: list[Problem] = []
     parties: list[Party] = []
     for index, entry in enumerate(data.get("parties") or []):
@@ -99,7 +110,7 @@ def read_agreement(path: str | Path) -> tuple[AgreementSpec | None, str, list[Pr
     for key in sorted(set(data) - known):
         problems.append(_problem(name, "unknown field", key))
     if problems:
-        return None, "", problems
+        return Reading([], problems)
     spec = AgreementSpec(
         code=str(data.get("code", "")).strip(),
         name=str(data.get("name", "")).strip(),
@@ -116,7 +127,9 @@ def read_agreement(path: str | Path) -> tuple[AgreementSpec | None, str, list[Pr
     for message in check_spec(spec):
         field_name, _, text = message.partition(": ")
         problems.append(_problem(name, text or message, field_name))
-    return (None if problems else spec), str(data.get("reason", "")).strip(), problems
+    if problems:
+        return Reading([], problems)
+    return Reading([AgreementFile(spec, str(data.get("reason", "")).strip())], problems)
 
 
 def _text(table: Table, row, column: str) -> str:
@@ -124,12 +137,12 @@ def _text(table: Table, row, column: str) -> str:
     return "" if is_missing(cell) else cell_text(cell).strip()
 
 
-def read_sites(path: str | Path) -> tuple[list[dict], list[Problem]]:
+def read_sites(source: Readable, *, name: str | None = None) -> Reading[dict]:
     """Sites from a CSV or Excel table: code, name, kind (section, park, fund), and the rest."""
-    table = open_table(path, SITE_COLUMNS)
+    table = open_table(source, SITE_COLUMNS, name=name)
     problems = table.require("code", "name", "kind")
     if problems:
-        return [], problems
+        return Reading([], problems)
     sites: list[dict] = []
     seen: set[str] = set()
     for row in table.rows:
@@ -177,18 +190,18 @@ def read_sites(path: str | Path) -> tuple[list[dict], list[Problem]]:
                     )
                 )
         sites.append(site)
-    return sites, problems + table.problems
+    return Reading(sites, problems + table.problems)
 
 
 def read_site_observations(
-    path: str | Path, *, source: str = "", vintage: str = ""
-) -> tuple[list[SiteValue], list[Problem]]:
+    table_source: Readable, *, source: str = "", vintage: str = "", name: str | None = None
+) -> Reading[SiteValue]:
     """Observations at sites, long format: site_code, indicator_code, period, value[, source,
     vintage, note]. ``source`` and ``vintage`` fill rows that lack them."""
-    table = open_table(path, SITE_OBSERVATION_COLUMNS)
+    table = open_table(table_source, SITE_OBSERVATION_COLUMNS, name=name)
     problems = table.require("site_code", "indicator_code", "period", "value")
     if problems:
-        return [], problems
+        return Reading([], problems)
     values: list[SiteValue] = []
     for row in table.rows:
         where = {"row": row.number}
@@ -260,4 +273,4 @@ def read_site_observations(
                 row=row.number,
             )
         )
-    return values, problems + table.problems
+    return Reading(values, problems + table.problems)

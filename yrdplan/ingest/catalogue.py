@@ -3,7 +3,9 @@
 The catalogue ships as ``yrdplan/data/indicators.csv`` (one row per indicator, columns
 ``code,name,name_en,unit,direction,kind,area,aggregation,weight_indicator,formula,frequency,
 synonyms,definition``; synonyms are ``|``-separated). :func:`load_catalogue` reads and validates
-it; :meth:`Catalogue.match` maps a name as a plan writes it ("研发投入强度", "R&D经费投入强度",
+it with the same reader as an uploaded catalogue table
+(:func:`yrdplan.ingest.indicators_table.read_indicators`), so a row means the same in both;
+:meth:`Catalogue.match` maps a name as a plan writes it ("研发投入强度", "R&D经费投入强度",
 "全市常住人口城镇化率") to a code.
 
 Matching tries, in order, and stops at the first unambiguous hit:
@@ -21,46 +23,27 @@ A name that two indicators could claim at the same step matches nothing rather t
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from importlib import resources
 
-from yrdplan.domain.indicators import AGGREGATIONS, DIRECTIONS, INDICATOR_KINDS, Indicator
+from yrdplan.domain.indicators import Indicator
+from yrdplan.domain.problems import Problem
 from yrdplan.errors import InputError
+from yrdplan.ingest.indicators_table import read_indicators
+from yrdplan.ingest.source import Readable
+from yrdplan.ingest.tables import INDICATOR_COLUMNS
 
 __all__ = [
     "Catalogue",
     "CatalogueError",
     "load_catalogue",
     "normalise_name",
-    "parse_catalogue_rows",
 ]
 
-COLUMNS: tuple[str, ...] = (
-    "code",
-    "name",
-    "name_en",
-    "unit",
-    "direction",
-    "kind",
-    "area",
-    "aggregation",
-    "weight_indicator",
-    "formula",
-    "frequency",
-    "synonyms",
-    "definition",
-)
-REQUIRED_COLUMNS: tuple[str, ...] = ("code", "name", "unit", "direction")
-FREQUENCIES: tuple[str, ...] = ("year", "quarter", "month")
-
-_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_FORMULA_TOKEN_RE = re.compile(r"[A-Z][A-Z0-9_]*")
-_FORMULA_CHARS_RE = re.compile(r"^[A-Z0-9_ +\-*/().]+$")
+#: The catalogue file's columns (the exchange format of indicator tables).
+COLUMNS: tuple[str, ...] = tuple(INDICATOR_COLUMNS)
 _PUNCT_RE = re.compile(r"[\s\"'“”‘’「」『』《》〈〉【】\[\]{}<>·・,，、.。:：;；!！?？_\-—–~～/]+")
 _PAREN_RE = re.compile(r"[(（][^()（）]*[)）]")
 _REGION_PREFIX_RE = re.compile(r"^(?:全市|全省|全区|全县|全域|我市|我省|我区|本市|本省|各市|各区)")
@@ -230,137 +213,13 @@ class Catalogue:
         return next(iter(best)) if len(best) == 1 else None
 
 
-def _field(row: Mapping[str, str | None], column: str) -> str:
-    value = row.get(column)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _choice(row: Mapping, column: str, allowed: tuple[str, ...], default: str, where: str) -> str:
-    value = _field(row, column) or default
-    if value not in allowed:
-        raise CatalogueError(
-            f"{where}, field {column}: unknown {column} {value!r} "
-            f"(expected one of {', '.join(allowed)})"
-        )
-    return value
-
-
-def _row_to_indicator(row: Mapping[str, str | None], where: str) -> Indicator:
-    """One CSV row as an Indicator; CatalogueError names the row and field at fault."""
-    for column in REQUIRED_COLUMNS:
-        if column != "unit" and not _field(row, column):
-            raise CatalogueError(f"{where}, field {column}: required value is empty")
-    code = _field(row, "code")
-    if not _CODE_RE.match(code):
-        raise CatalogueError(
-            f"{where}, field code: {code!r} is not an upper-case ASCII code such as RD_INTENSITY"
-        )
-    # direction has no default: whether more is better is never guessed (design: Indicators).
-    direction = _choice(row, "direction", DIRECTIONS, "", where)
-    formula = _field(row, "formula") or None
-    if formula is not None and not _FORMULA_CHARS_RE.match(formula):
-        raise CatalogueError(
-            f"{where}, field formula: {formula!r} has characters other than codes, "
-            "numbers and + - * / ( )"
-        )
-    return Indicator(
-        code=code,
-        name=_field(row, "name"),
-        unit=_field(row, "unit"),
-        direction=direction,  # type: ignore[arg-type]
-        name_en=_field(row, "name_en"),
-        kind=_choice(row, "kind", INDICATOR_KINDS, "indicative", where),  # type: ignore[arg-type]
-        area=_field(row, "area"),
-        definition=_field(row, "definition"),
-        aggregation=_choice(row, "aggregation", AGGREGATIONS, "none", where),  # type: ignore[arg-type]
-        weight_indicator=_field(row, "weight_indicator") or None,
-        formula=formula,
-        frequency=_choice(row, "frequency", FREQUENCIES, "year", where),
-        synonyms=[s.strip() for s in _field(row, "synonyms").split("|") if s.strip()],
-    )
-
-
-def _check_references(indicators: list[Indicator], rows: dict[str, str]) -> None:
-    """Weights and formulas must name indicators of the same catalogue."""
-    codes = {ind.code for ind in indicators}
-    for ind in indicators:
-        where = rows[ind.code]
-        if ind.aggregation == "weighted_mean" and not ind.weight_indicator:
-            raise CatalogueError(
-                f"{where}, field weight_indicator: weighted_mean needs a weight indicator"
-            )
-        if ind.weight_indicator and ind.weight_indicator not in codes:
-            raise CatalogueError(
-                f"{where}, field weight_indicator: unknown indicator {ind.weight_indicator!r}"
-            )
-        for token in _FORMULA_TOKEN_RE.findall(ind.formula or ""):
-            if token not in codes:
-                raise CatalogueError(f"{where}, field formula: unknown indicator {token!r}")
-            if token == ind.code:
-                raise CatalogueError(f"{where}, field formula: {ind.code} refers to itself")
-
-
-def parse_catalogue_rows(
-    rows: Iterable[Mapping[str, str | None]], source: str = "indicators.csv"
-) -> list[Indicator]:
-    """Validate catalogue rows (as from :class:`csv.DictReader`) into indicators.
-
-    Parameters
-    ----------
-    rows : iterable of mapping
-        One mapping per data row, keyed by the column names in ``COLUMNS``.
-    source : str
-        File name used in error messages.
-
-    Returns
-    -------
-    list of Indicator
-
-    Raises
-    ------
-    CatalogueError
-        Naming the file, the row (the header is row 1) and the field, e.g.
-        ``indicators.csv, row 5, field direction: unknown direction 'up' …``.
-
-    Examples
-    --------
-    >>> rows = [{"code": "X", "name": "甲", "unit": "%", "direction": "up"}]
-    >>> try:
-    ...     parse_catalogue_rows(rows, "demo.csv")
-    ... except CatalogueError as err:
-    ...     print(err)
-    demo.csv, row 2, field direction: unknown direction 'up' (expected one of higher, lower, band)
-    """
-    indicators: list[Indicator] = []
-    where_of: dict[str, str] = {}
-    for number, row in enumerate(rows, start=2):
-        where = f"{source}, row {number}"
-        ind = _row_to_indicator(row, where)
-        if ind.code in where_of:
-            raise CatalogueError(
-                f"{where}, field code: duplicate code {ind.code!r} (first at {where_of[ind.code]})"
-            )
-        where_of[ind.code] = where
-        indicators.append(ind)
-    _check_references(indicators, where_of)
-    return indicators
-
-
-def _read_text(path: str | os.PathLike[str] | None) -> tuple[str, str]:
-    if path is None:
-        ref = resources.files("yrdplan") / "data" / "indicators.csv"
-        return ref.read_text(encoding="utf-8"), "indicators.csv"
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return fh.read(), os.fspath(path)
-
-
-def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
+def load_catalogue(source: Readable | None = None) -> Catalogue:
     """Read and validate an indicator catalogue.
 
     Parameters
     ----------
-    path : path-like, optional
-        A catalogue CSV; by default the one shipped in the package
+    source : path or binary file object, optional
+        A catalogue table; by default the one shipped in the package
         (``yrdplan/data/indicators.csv``, read through :mod:`importlib.resources`).
 
     Returns
@@ -370,7 +229,8 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     Raises
     ------
     CatalogueError
-        A missing column, or a row with a bad value (the message names the row and field).
+        A missing column, or a row with a bad value: the first error, naming the file, row and
+        field, e.g. ``indicators.csv, row 5, field direction: …``.
 
     Examples
     --------
@@ -378,9 +238,21 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     >>> cat.get("PM25").direction, cat.get("PM25").unit
     ('lower', '微克/立方米')
     """
-    text, source = _read_text(path)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise CatalogueError(f"{source}, row 1: missing column(s) {', '.join(missing)}")
-    return Catalogue(parse_catalogue_rows(reader, source))
+    if source is None:
+        with (resources.files("yrdplan") / "data" / "indicators.csv").open("rb") as handle:
+            reading = read_indicators(handle, name="indicators.csv")
+    else:
+        reading = read_indicators(source)
+    if reading.errors:
+        raise CatalogueError(_catalogue_message(reading.errors))
+    return Catalogue(reading.records)
+
+
+def _catalogue_message(errors: list[Problem]) -> str:
+    first = errors[0]
+    if first.kind == "missing_column":
+        missing = ", ".join(p.column or "" for p in errors if p.kind == "missing_column")
+        return f"{first.file}, row {first.row or 1}: missing column(s) {missing}"
+    return f"{first.file}, row {first.row}, field {first.column}: {first.message}" + (
+        f" ({first.value!r})" if first.value is not None else ""
+    )

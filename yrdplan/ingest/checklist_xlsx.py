@@ -33,22 +33,17 @@ from __future__ import annotations
 import calendar
 import difflib
 import json
-import os
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import islice
-from pathlib import Path
-from typing import BinaryIO
+from itertools import chain, islice
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
-from yrdplan.domain.problems import Problem, Severity
+from yrdplan.domain.problems import Problem, Reading, Severity
 from yrdplan.domain.tasks import (
     CHECKLIST_GROUP_HEADER,
     CHECKLIST_HEADERS,
@@ -59,6 +54,9 @@ from yrdplan.domain.tasks import (
     ChecklistRow,
     parse_task_status,
 )
+from yrdplan.errors import InputError
+from yrdplan.ingest.source import Readable, as_source
+from yrdplan.ingest.tables import ExcelReader
 
 CHECKLIST_SHEET = "责任清单"
 # How far down to look for a header row that is not where it must be, to say where it is.
@@ -582,14 +580,8 @@ def _read_row(
         status=status,
         task_key=key,
         group_path=group_path,
+        row=row,
     )
-
-
-def _source_name(path: str | os.PathLike[str] | BinaryIO) -> str | None:
-    if isinstance(path, str | os.PathLike):
-        return Path(path).name
-    name = getattr(path, "name", None)
-    return Path(name).name if isinstance(name, str) else None
 
 
 def _read_sheet(rows: Iterator[Sequence[object]], reader: _Reader) -> list[ChecklistRow]:
@@ -616,44 +608,61 @@ def _read_sheet(rows: Iterator[Sequence[object]], reader: _Reader) -> list[Check
     return result
 
 
+class ChecklistWorkbook(ExcelReader):
+    """The Excel reader of the table family, opening the sheet 责任清单 (else the first)."""
+
+    def pick_sheet(self, workbook):  # noqa: ANN001, ANN201 (openpyxl's types)
+        sheet = (
+            workbook[CHECKLIST_SHEET]
+            if CHECKLIST_SHEET in workbook.sheetnames
+            else workbook.worksheets[0]
+        )
+        if hasattr(sheet, "reset_dimensions"):
+            # Some writers record a wrong used range; without this openpyxl would trust it.
+            sheet.reset_dimensions()
+        return sheet
+
+
 def read_checklist(
-    path: str | os.PathLike[str] | BinaryIO, *, known_units: Sequence[str] | None
-) -> tuple[list[ChecklistRow], list[Problem]]:
+    source: Readable, *, known_units: Sequence[str] | None, name: str | None = None
+) -> Reading[ChecklistRow]:
     """Read a checklist workbook into rows and problems, writing nothing.
 
     Parameters
     ----------
-    path
-        The .xlsx file, as a path or a binary file-like object.
+    source
+        The .xlsx file: a path, a binary file object (an upload) or a
+        :class:`~yrdplan.ingest.source.Source`.
     known_units
         Names of the units in the registry. Unit names in the file must be one of these (up to
         width and spaces, or a unique abbreviation); ``None`` accepts any name as written.
+    name
+        The file name problems give (default the source's own).
 
     Returns
     -------
-    rows : list of ChecklistRow
-        The rows without errors, in file order. Unit names are the registry's spelling.
-    problems : list of Problem
-        Errors (the store must not apply the file) and warnings, each naming the file, sheet,
-        row (as Excel numbers it), column (its header) and the value.
+    Reading
+        ``records``: the rows without errors, in file order, each with its Excel ``row``; unit
+        names are the registry's spelling. ``problems``: errors (the store must not apply the
+        file) and warnings, each naming the file, sheet, row (as Excel numbers it), column (its
+        header) and the value.
     """
-    name = _source_name(path)
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as err:
-        problem = Problem(
-            kind="unreadable_file",
-            message=f"cannot open as an .xlsx workbook: {err}",
-            file=name,
+    found = as_source(source, name)
+    workbook = ChecklistWorkbook(found)
+    with closing(workbook.raw_rows()) as numbered:
+        try:
+            first = next(numbered, None)
+        except (InputError, OSError) as err:
+            why = err.__cause__ or err
+            problem = Problem(
+                kind="unreadable_file",
+                message=f"cannot open as an .xlsx workbook: {why}",
+                file=found.name,
+            )
+            return Reading([], [problem])
+        reader = _Reader(
+            file=found.name, sheet=workbook.sheet_title or "", units=UnitMatcher(known_units)
         )
-        return [], [problem]
-    try:
-        sheet = book[CHECKLIST_SHEET] if CHECKLIST_SHEET in book.sheetnames else book.worksheets[0]
-        reader = _Reader(file=name, sheet=sheet.title, units=UnitMatcher(known_units))
-        if hasattr(sheet, "reset_dimensions"):
-            # Some writers record a wrong used range; without this openpyxl would trust it.
-            sheet.reset_dimensions()
-        rows = _read_sheet(iter(sheet.iter_rows(values_only=True)), reader)
-    finally:
-        book.close()
-    return rows, reader.problems
+        rows = chain([first] if first is not None else [], numbered)
+        records = _read_sheet((cells for _, cells in rows), reader)
+    return Reading(records, reader.problems)

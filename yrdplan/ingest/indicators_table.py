@@ -17,18 +17,20 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from pathlib import Path
 
 from yrdplan.domain.indicators import Indicator
-from yrdplan.domain.problems import Problem
+from yrdplan.domain.problems import Problem, Reading
+from yrdplan.ingest.source import Readable
 from yrdplan.ingest.tables import INDICATOR_COLUMNS, Row, Table, cell_text, open_table
 
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SYNONYM_SEPARATORS = re.compile(r"[;；,，、|]")
 
+# No "up"/"down" or arrows: they may say where the values go rather than which way is better,
+# and the shipped catalogue, read by this same reader, has always refused them.
 DIRECTION_ALIASES: dict[str, tuple[str, ...]] = {
-    "higher": ("higher", "正向", "正", "越高越好", "越大越好", "positive", "up", "↑"),
-    "lower": ("lower", "逆向", "负向", "逆", "越低越好", "越小越好", "negative", "down", "↓"),
+    "higher": ("higher", "正向", "正", "越高越好", "越大越好", "positive"),
+    "lower": ("lower", "逆向", "负向", "逆", "越低越好", "越小越好", "negative"),
     "band": ("band", "区间", "适度", "区间型", "适度型", "range"),
 }
 KIND_ALIASES: dict[str, tuple[str, ...]] = {
@@ -105,14 +107,18 @@ def formula_references(formula: str) -> list[str]:
 
 
 def read_indicators(
-    path: str | Path, *, existing: Iterable[str] = (), sheet: str | None = None
-) -> tuple[list[Indicator], list[Problem]]:
+    source: Readable,
+    *,
+    existing: Iterable[str] = (),
+    sheet: str | None = None,
+    name: str | None = None,
+) -> Reading[Indicator]:
     """Read an indicator catalogue from a CSV, Excel or Parquet file.
 
     Parameters
     ----------
-    path : str or Path
-        The table; see the module docstring for its columns.
+    source : path, binary file object or Source
+        The table, on disk or uploaded; see the module docstring for its columns.
     existing : iterable of str
         Codes already in the catalogue, which formulas and weight indicators may name.
     sheet : str, optional
@@ -134,10 +140,10 @@ def read_indicators(
     InputError
         If the file is missing, unreadable or of an unsupported type.
     """
-    table = open_table(path, INDICATOR_COLUMNS, sheet=sheet)
+    table = open_table(source, INDICATOR_COLUMNS, sheet=sheet, name=name)
     problems = table.require("code", "name", "unit", "direction")
     if problems:
-        return [], table.problems + problems
+        return Reading([], table.problems + problems)
     rows: list[tuple[Row, Indicator]] = []
     seen: dict[str, int] = {}
     for row in table.rows:
@@ -155,7 +161,7 @@ def read_indicators(
     reference_problems = _check_references(table, rows, set(existing))
     bad_rows = {p.row for p in reference_problems if p.severity == "error"}
     indicators = [indicator for row, indicator in rows if row.number not in bad_rows]
-    return indicators, table.problems + problems + reference_problems
+    return Reading(indicators, table.problems + problems + reference_problems)
 
 
 def _problem(table: Table, row: Row, name: str, kind: str, message: str) -> Problem:

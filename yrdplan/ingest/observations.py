@@ -37,8 +37,9 @@ import numpy as np
 from yrdplan.analytics.outliers import DEFAULT_THRESHOLD, flag_jumps
 from yrdplan.domain.indicators import Indicator, Observation
 from yrdplan.domain.periods import Period, parse_period
-from yrdplan.domain.problems import Problem, Severity
+from yrdplan.domain.problems import Problem, Reading, Severity
 from yrdplan.ingest.lookups import IndicatorLookup, RegionResolver, did_you_mean
+from yrdplan.ingest.source import Readable
 from yrdplan.ingest.tables import (
     OBSERVATION_COLUMNS,
     Cell,
@@ -559,7 +560,7 @@ def _wants_bar(progress: bool, size: int | None, threshold: int, console: object
 
 
 def read_observations(
-    path: str | Path,
+    source: Readable,
     *,
     regions: RegionResolver,
     indicators: dict[str, Indicator],
@@ -569,13 +570,14 @@ def read_observations(
     progress: bool = True,
     progress_threshold: int = 50_000,
     options: ObservationOptions | None = None,
-) -> tuple[list[Observation], list[Problem]]:
+    name: str | None = None,
+) -> Reading[Observation]:
     """Read observations from a CSV, Excel or Parquet file in long or wide layout.
 
     Parameters
     ----------
-    path : str or Path
-        ``.csv`` / ``.tsv`` (UTF-8 or GB18030), ``.xlsx`` or ``.parquet``.
+    source : path, binary file object or Source
+        ``.csv`` / ``.tsv`` (UTF-8 or GB18030), ``.xlsx`` or ``.parquet``, on disk or uploaded.
     regions : RegionResolver
         Resolves region codes and names, e.g. :class:`RegionLookup`.
     indicators : dict
@@ -591,6 +593,8 @@ def read_observations(
     progress_threshold : int, default 50,000
     options : ObservationOptions, optional
         Range rules, jump threshold, console.
+    name : str, optional
+        The file name problems give (default the source's own).
 
     Returns
     -------
@@ -609,11 +613,11 @@ def read_observations(
         If the file is missing, unreadable or of an unsupported type.
     """
     options = options or ObservationOptions()
-    table = open_table(path, OBSERVATION_COLUMNS, sheet=sheet)
+    table = open_table(source, OBSERVATION_COLUMNS, sheet=sheet, name=name)
     lookup = IndicatorLookup.from_indicators(indicators)
     layout, problems = detect_layout(table, lookup)
     if layout is None:
-        return [], table.problems + problems
+        return Reading([], table.problems + problems)
     collector = _Collector(
         table, layout, regions, lookup, (source_default, vintage_default), options
     )
@@ -626,4 +630,4 @@ def read_observations(
     problems += collector.problems
     if options.jump_threshold is not None:
         problems += collector.jump_problems(options.jump_threshold, options.jump_min_changes)
-    return collector.records, table.problems + problems
+    return Reading(collector.records, table.problems + problems)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from pathlib import Path
+from typing import BinaryIO
 
 from yrdplan.domain.plans import (
     ExtractedBaseline,
@@ -31,21 +32,24 @@ from yrdplan.ingest.clean import CleanedText, clean_text
 from yrdplan.ingest.inline_items import split_inline_items
 from yrdplan.ingest.past_results import plan_base_year, split_past_results
 from yrdplan.ingest.read import SourceDocument, read_document
+from yrdplan.ingest.source import Source
 from yrdplan.ingest.structure import parse_structure
 
 _TARGETS_MODULE = "yrdplan.ingest.targets"
 
 
-def parse_plan(source: Path | str, *, name: str | None = None) -> ParsedPlan:
+def parse_plan(source: Path | str | BinaryIO | Source, *, name: str | None = None) -> ParsedPlan:
     """Parse a plan document; nothing is written anywhere.
 
     Parameters
     ----------
-    source : Path or str
-        A :class:`~pathlib.Path` is read as a file (.txt in any common encoding, .html, .docx);
-        a ``str`` is the document's text itself.
+    source : Path, binary file object, Source or str
+        A :class:`~pathlib.Path` is read as a file (.txt in any common encoding, .html, .docx,
+        .pdf, .ofd), a binary file object as an upload of one; a ``str`` is the document's text
+        itself.
     name : str, optional
-        The source name to record; defaults to the file name, or ``"<text>"`` for a string.
+        The source name to record (an upload's file name); defaults to the file name, or
+        ``"<text>"`` for a string.
 
     Returns
     -------
@@ -101,12 +105,13 @@ def parse_plan(source: Path | str, *, name: str | None = None) -> ParsedPlan:
     )
 
 
-def _load(source: Path | str, name: str | None) -> SourceDocument:
-    if isinstance(source, Path):
-        document = read_document(source)
-        return dataclasses.replace(document, name=name) if name else document
+def _load(source: Path | str | BinaryIO | Source, name: str | None) -> SourceDocument:
+    if isinstance(source, Path | Source) or hasattr(source, "read"):
+        return read_document(source, name=name)  # a file on disk, or an upload's bytes
     if not isinstance(source, str):
-        raise InputError(f"cannot parse a plan from {type(source).__name__}; give a path or text")
+        raise InputError(
+            f"cannot parse a plan from {type(source).__name__}; give a path, a file or text"
+        )
     label = name or "<text>"
     if not source.strip():
         raise InputError(f"{label}: the document is empty")

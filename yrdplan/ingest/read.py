@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from yrdplan.ingest.doc_tables import (
 )
 from yrdplan.ingest.read_ofd import is_ofd, read_ofd
 from yrdplan.ingest.read_pdf import read_pdf
+from yrdplan.ingest.source import Readable, Source, as_source
 
 SourceFormat = Literal["text", "html", "docx", "pdf", "ofd"]
 
@@ -83,13 +83,15 @@ class SourceDocument:
     tables: tuple[SourceTable, ...] = ()
 
 
-def read_document(path: str | os.PathLike[str]) -> SourceDocument:
+def read_document(source: Readable, *, name: str | None = None) -> SourceDocument:
     """Read a plan document.
 
     Parameters
     ----------
-    path : str or path-like
-        A .txt (or other plain-text), .html/.htm, .docx, .pdf or .ofd file.
+    source : path, binary file object or Source
+        A .txt (or other plain-text), .html/.htm, .docx, .pdf or .ofd file, on disk or uploaded.
+    name : str, optional
+        The file name the document is known by (an upload's own name; default the path's).
 
     Returns
     -------
@@ -102,8 +104,10 @@ def read_document(path: str | os.PathLike[str]) -> SourceDocument:
         legacy .doc …), or a PDF/OFD that is damaged, locked or a scan without text; the
         message is one line and names the file.
     """
-    path = Path(path)
-    data = _read_bytes(path)
+    found = as_source(source, name)
+    # Messages name the path as given on the command line, the file name for an upload.
+    path = Path(found.label)
+    data = _read_bytes(found)
     source_format = _detect_format(path, data)
     reader: Callable[[Path, bytes], tuple[str, str, list[SourceTable]]] = _READERS[source_format]
     text, encoding, tables = reader(path, data)
@@ -111,13 +115,14 @@ def read_document(path: str | os.PathLike[str]) -> SourceDocument:
         raise InputError(f"{path}: the document has no text")
     attach_notes(text, tables)
     return SourceDocument(
-        name=path.name, text=text, encoding=encoding, format=source_format, tables=tuple(tables)
+        name=found.name, text=text, encoding=encoding, format=source_format, tables=tuple(tables)
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(source: Source) -> bytes:
+    path = source.label
     try:
-        data = path.read_bytes()
+        data = source.read_bytes()
     except FileNotFoundError as err:
         raise InputError(f"{path}: no such file") from err
     except IsADirectoryError as err:

@@ -3,6 +3,9 @@
 One small family of readers: :class:`TableReader` does the plumbing (finding the header row,
 mapping Chinese or English header aliases to canonical column names, numbering rows as a
 spreadsheet shows them, skipping blank rows) and each format overrides :meth:`TableReader.raw_rows`.
+A reader reads a path or an upload's bytes with its name (:mod:`yrdplan.ingest.source`); every
+table reader of yrdplan (observations, targets, the catalogue, sites, the crosswalk, the
+responsibility checklist) is built on it.
 
 Row numbers are 1-based and count every row of the sheet, the header included, so "row 12" in a
 problem is the row a user sees as 12 in Excel. For CSV a row is a record (a quoted field with a
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import math
 import re
 import unicodedata
@@ -24,12 +28,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain, islice
-from pathlib import Path
 from typing import ClassVar, Literal
 
 from yrdplan.domain.periods import parse_period
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import InputError
+from yrdplan.ingest.source import Readable, Source, as_source
 
 Cell = str | int | float | bool | date | datetime | None
 Columns = Mapping[str, Sequence[str]]
@@ -192,14 +196,18 @@ class Table:
 
 
 class TableReader:
-    """Base of the table readers: each format overrides :meth:`raw_rows` and names its suffixes."""
+    """Base of the table readers: each format overrides :meth:`raw_rows` and names its suffixes.
+
+    A reader reads a :class:`~yrdplan.ingest.source.Source`: a file on disk or an upload's
+    bytes, named in every problem by ``source.name``.
+    """
 
     suffixes: ClassVar[tuple[str, ...]] = ()
     # Parquet column names are the header by construction; spreadsheets may have title rows above.
     header_may_move: ClassVar[bool] = True
 
-    def __init__(self, path: Path, sheet: str | None = None) -> None:
-        self.path = path
+    def __init__(self, source: Source, sheet: str | None = None) -> None:
+        self.source = source
         self.sheet = sheet
         # raw_rows may fill these in before its first row: the sheet problems should name, and
         # about how many rows there are (for a progress bar).
@@ -214,7 +222,7 @@ class TableReader:
         """Find the header, name its columns, and return the table with a lazy row iterator."""
         rows = (r for r in self.raw_rows() if not _is_blank_row(r[1]))
         head = list(islice(rows, HEADER_SCAN_ROWS if self.header_may_move else 1))
-        table = Table(self.path.name, self.sheet_title, None, [], [], iter(()), self.size)
+        table = Table(self.source.name, self.sheet_title, None, [], [], iter(()), self.size)
         if not head:
             return table
         at = _header_position(head, columns) if self.header_may_move else 0
@@ -242,10 +250,14 @@ class CsvReader(TableReader):
     suffixes = (".csv", ".tsv", ".txt")
 
     def raw_rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
-        encoding, self.size = detect_encoding(self.path)
-        delimiter = "," if self.path.suffix.lower() == ".csv" else "\t"
-        with self.path.open(encoding=encoding, newline="") as handle:
-            yield from enumerate(csv.reader(handle, delimiter=delimiter), start=1)
+        encoding, self.size = detect_encoding(self.source)
+        delimiter = "," if self.source.suffix == ".csv" else "\t"
+        with self.source.open() as raw:
+            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+            try:
+                yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
+            finally:
+                text.detach()  # the source's owner closes the bytes, not the text wrapper
 
 
 class ExcelReader(TableReader):
@@ -256,23 +268,27 @@ class ExcelReader(TableReader):
     def raw_rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
         import openpyxl
 
-        try:
-            # data_only: a formula cell gives the value Excel last computed, not the formula text.
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as err:  # openpyxl raises zipfile, KeyError and its own errors alike
-            raise InputError(f"{self.path.name}: not a readable .xlsx workbook ({err})") from err
-        try:
-            if self.sheet is not None and self.sheet not in workbook.sheetnames:
-                names = ", ".join(workbook.sheetnames)
-                raise InputError(
-                    f"{self.path.name}: no sheet named {self.sheet!r} (sheets: {names})"
-                )
-            sheet = workbook[self.sheet] if self.sheet is not None else workbook.worksheets[0]
-            self.sheet_title, self.size = sheet.title, sheet.max_row
-            # Read-only worksheets fill gaps with empty rows, so enumerate gives true row numbers.
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-        finally:
-            workbook.close()
+        name = self.source.name
+        with self.source.open() as raw:
+            try:
+                # data_only: a formula cell gives the value Excel last computed, not the formula.
+                workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+            except Exception as err:  # openpyxl raises zipfile, KeyError and its own errors alike
+                raise InputError(f"{name}: not a readable .xlsx workbook ({err})") from err
+            try:
+                sheet = self.pick_sheet(workbook)
+                self.sheet_title, self.size = sheet.title, sheet.max_row
+                # Read-only worksheets fill gaps with empty rows: enumerate gives true numbers.
+                yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+            finally:
+                workbook.close()
+
+    def pick_sheet(self, workbook):  # noqa: ANN001, ANN201 (openpyxl's types)
+        """The sheet named by ``sheet``, else the first; ``InputError`` for an unknown name."""
+        if self.sheet is not None and self.sheet not in workbook.sheetnames:
+            names = ", ".join(workbook.sheetnames)
+            raise InputError(f"{self.source.name}: no sheet named {self.sheet!r} (sheets: {names})")
+        return workbook[self.sheet] if self.sheet is not None else workbook.worksheets[0]
 
 
 class ParquetReader(TableReader):
@@ -283,33 +299,66 @@ class ParquetReader(TableReader):
 
     def raw_rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
         parquet = _import_parquet()
-        try:
-            source = parquet.ParquetFile(self.path)
-        except Exception as err:  # pyarrow raises ArrowInvalid and OSError for broken files
-            raise InputError(f"{self.path.name}: not a readable Parquet file ({err})") from err
-        self.size = source.metadata.num_rows + 1
-        yield 1, list(source.schema_arrow.names)
-        number = 1
-        for batch in source.iter_batches(batch_size=10_000):
-            for cells in zip(*(column.to_pylist() for column in batch.columns), strict=True):
-                number += 1
-                yield number, cells
+        with self.source.open() as raw:
+            try:
+                data = parquet.ParquetFile(raw)
+            except Exception as err:  # pyarrow raises ArrowInvalid and OSError for broken files
+                raise InputError(
+                    f"{self.source.name}: not a readable Parquet file ({err})"
+                ) from err
+            self.size = data.metadata.num_rows + 1
+            yield 1, list(data.schema_arrow.names)
+            number = 1
+            for batch in data.iter_batches(batch_size=10_000):
+                for cells in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                    number += 1
+                    yield number, cells
 
 
 READERS: tuple[type[TableReader], ...] = (CsvReader, ExcelReader, ParquetReader)
 
 
-def open_table(path: str | Path, columns: Columns, *, sheet: str | None = None) -> Table:
+def reader_for(
+    source: Readable, *, sheet: str | None = None, name: str | None = None
+) -> TableReader:
+    """The reader of a file's type (by its name's suffix), not yet reading.
+
+    Raises
+    ------
+    InputError
+        If a path names no file, the suffix is not supported, or ``sheet`` is given for a
+        format without sheets.
+    """
+    found = as_source(source, name)
+    found.require_file()
+    for reader in READERS:
+        if found.suffix in reader.suffixes:
+            if sheet is not None and reader is not ExcelReader:
+                raise InputError(
+                    f"{found.name}: only Excel workbooks have sheets (asked for {sheet!r})"
+                )
+            return reader(found, sheet)
+    suffix = found.suffix
+    hint = "; save it as .xlsx" if suffix == ".xls" else ""
+    known = ", ".join(s for reader in READERS for s in reader.suffixes)
+    raise InputError(f"{found.name}: unsupported file type {suffix or '(none)'!r} ({known}){hint}")
+
+
+def open_table(
+    source: Readable, columns: Columns, *, sheet: str | None = None, name: str | None = None
+) -> Table:
     """Open a CSV, TSV, Excel or Parquet file as a :class:`Table` with canonical column names.
 
     Parameters
     ----------
-    path : str or Path
-        The file; its suffix picks the reader.
+    source : path, binary file object or Source
+        The file, or an upload's bytes; the suffix of its name picks the reader.
     columns : mapping
         Canonical column name -> accepted header texts, e.g. :data:`OBSERVATION_COLUMNS`.
     sheet : str, optional
         Excel only: the sheet to read (default the first).
+    name : str, optional
+        The file name problems give (default the path's or the file object's own name).
 
     Raises
     ------
@@ -317,30 +366,18 @@ def open_table(path: str | Path, columns: Columns, *, sheet: str | None = None) 
         If the file does not exist, its suffix is not supported, or ``sheet`` is given for a
         format without sheets.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{file}: no such file")
-    suffix = file.suffix.lower()
-    for reader in READERS:
-        if suffix in reader.suffixes:
-            if sheet is not None and reader is not ExcelReader:
-                raise InputError(
-                    f"{file.name}: only Excel workbooks have sheets (asked for {sheet!r})"
-                )
-            return reader(file, sheet).read(columns)
-    hint = "; save it as .xlsx" if suffix == ".xls" else ""
-    known = ", ".join(s for reader in READERS for s in reader.suffixes)
-    raise InputError(f"{file.name}: unsupported file type {suffix or '(none)'!r} ({known}){hint}")
+    return reader_for(source, sheet=sheet, name=name).read(columns)
 
 
-def detect_encoding(path: Path) -> tuple[str, int]:
+def detect_encoding(source: Readable) -> tuple[str, int]:
     """The text encoding of a CSV file and its number of lines, in one streaming pass.
 
     A BOM decides (UTF-8 or UTF-16); otherwise the whole file must decode as UTF-8, else as
     GB18030 (the superset of GBK and GB2312 that Chinese Excel writes). Anything else is an
     :class:`InputError` naming the file.
     """
-    with path.open("rb") as handle:
+    found = as_source(source)
+    with found.open() as handle:
         start = handle.read(4)
     if start.startswith(codecs.BOM_UTF8):
         candidates = ["utf-8-sig"]
@@ -349,17 +386,17 @@ def detect_encoding(path: Path) -> tuple[str, int]:
     else:
         candidates = ["utf-8", "gb18030"]
     for encoding in candidates:
-        lines = _decodes_as(path, encoding)
+        lines = _decodes_as(found, encoding)
         if lines is not None:
             return encoding, lines
-    raise InputError(f"{path.name}: text is neither UTF-8 nor GB18030; save it as UTF-8 CSV")
+    raise InputError(f"{found.name}: text is neither UTF-8 nor GB18030; save it as UTF-8 CSV")
 
 
-def _decodes_as(path: Path, encoding: str) -> int | None:
+def _decodes_as(source: Source, encoding: str) -> int | None:
     decoder = codecs.getincrementaldecoder(encoding)()
     lines = 0
     try:
-        with path.open("rb") as handle:
+        with source.open() as handle:
             while chunk := handle.read(1 << 20):
                 lines += decoder.decode(chunk).count("\n")
             decoder.decode(b"", final=True)

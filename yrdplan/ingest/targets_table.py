@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from yrdplan.domain.indicators import COMPARATORS, Indicator, Target
-from yrdplan.domain.problems import Problem, Severity
+from yrdplan.domain.problems import Problem, Reading, Severity
 from yrdplan.ingest.lookups import IndicatorLookup, RegionResolver, did_you_mean
 from yrdplan.ingest.observations import impossible_bounds, is_outside
+from yrdplan.ingest.source import Readable
 from yrdplan.ingest.tables import (
     TARGET_COLUMNS,
     Cell,
@@ -117,24 +117,27 @@ class _RowReader:
 
 
 def read_targets(
-    path: str | Path,
+    source: Readable,
     *,
     regions: RegionResolver,
     indicators: dict[str, Indicator],
     sheet: str | None = None,
-) -> tuple[list[Target], list[Problem]]:
+    name: str | None = None,
+) -> Reading[Target]:
     """Read targets from a CSV, Excel or Parquet file.
 
     Parameters
     ----------
-    path : str or Path
-        The table; see the module docstring for its columns.
+    source : path, binary file object or Source
+        The table, on disk or uploaded; see the module docstring for its columns.
     regions : RegionResolver
         Resolves region and region-group codes or names; ``is_group`` says which a code is.
     indicators : dict
         The catalogue, code -> Indicator.
     sheet : str, optional
         Excel sheet to read (default the first).
+    name : str, optional
+        The file name problems give (default the source's own).
 
     Returns
     -------
@@ -155,11 +158,11 @@ def read_targets(
     InputError
         If the file is missing, unreadable or of an unsupported type.
     """
-    table = open_table(path, TARGET_COLUMNS, sheet=sheet)
+    table = open_table(source, TARGET_COLUMNS, sheet=sheet, name=name)
     problems = table.require(("region_code", "region_name"), ("indicator_code", "indicator_name"))
     problems += table.require("year", "comparator", "value")
     if problems:
-        return [], table.problems + problems
+        return Reading([], table.problems + problems)
     lookup = IndicatorLookup.from_indicators(indicators)
     targets: list[Target] = []
     seen: dict[tuple[str, str, int, str], int] = {}
@@ -183,7 +186,7 @@ def read_targets(
                 seen[key] = row.number
                 targets.append(target)
         problems += reader.problems
-    return targets, table.problems + problems
+    return Reading(targets, table.problems + problems)
 
 
 def _region_column(table: Table) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
 from yrdplan.ingest.benefit import read_agreement, read_site_observations, read_sites
+from yrdplan.ingest.source import Readable, as_source
 from yrdplan.services.benefit_rules import (
     COMPUTED,
     InputValue,
@@ -38,7 +38,8 @@ from yrdplan.services.benefit_rules import (
 )
 from yrdplan.services.callers import user_id_of
 from yrdplan.services.catalogue import stored_indicators
-from yrdplan.services.indicator_data import ImportFailed, ImportReport, import_indicators
+from yrdplan.services.import_report import ImportFailed, ImportReport
+from yrdplan.services.indicator_data import import_indicators
 from yrdplan.store.repos import benefit as repo
 from yrdplan.store.repos import indicators as indicator_repo
 from yrdplan.store.repos import regions as region_repo
@@ -73,10 +74,13 @@ def _fail(file: str, problems: list[Problem]) -> None:
         raise ImportFailed(file, problems)
 
 
-def import_sites(session: Session, user: UserInfo, path: Path) -> ImportReport:
-    """Add or update sites (monitoring sections, parks, funds) from a table."""
+def import_sites(
+    session: Session, user: UserInfo, file: Readable, *, name: str | None = None
+) -> ImportReport:
+    """Add or update sites (monitoring sections, parks, funds) from a table, a path or an upload."""
     _require_manager(user, "define sites")
-    sites, problems = read_sites(path)
+    source = as_source(file, name)
+    sites, problems = read_sites(source)
     known = set(region_repo.region_names(session, include_history=True))
     for site in sites:
         for column in ("upstream_code", "downstream_code", "host_code"):
@@ -85,22 +89,24 @@ def import_sites(session: Session, user: UserInfo, path: Path) -> ImportReport:
                     Problem(
                         "reference",
                         f"no region {site[column]}",
-                        file=path.name,
+                        file=source.name,
                         column=column,
                         value=site[column],
                     )  # fmt: skip
                 )
-    _fail(path.name, problems)
+    _fail(source.name, problems)
     added, updated = repo.upsert_sites(session, sites)
-    return ImportReport(file=path.name, kind="sites", read=len(sites), added=added,
+    return ImportReport(file=source.name, kind="sites", read=len(sites), added=added,
                         revised=updated, unchanged=len(sites) - added - updated,
                         problems=problems)  # fmt: skip
 
 
-def import_catalogue(session: Session, user: UserInfo, path: Path) -> ImportReport:
+def import_catalogue(
+    session: Session, user: UserInfo, file: Readable, *, name: str | None = None
+) -> ImportReport:
     """Add the indicators agreements read (pollutants, fiscal factors) to the catalogue."""
     _require_manager(user, "add indicators")
-    return import_indicators(session, path)
+    return import_indicators(session, file, name=name)
 
 
 def _steward_sites(session: Session, user: UserInfo) -> set[str]:
@@ -115,34 +121,37 @@ def _steward_sites(session: Session, user: UserInfo) -> set[str]:
 def import_site_observations(
     session: Session,
     user: UserInfo,
-    path: Path,
+    file: Readable,
     *,
     source: str = "",
     vintage: str | None = None,
+    name: str | None = None,
 ) -> ImportReport:
-    """Import values at sites (the long exchange format with ``site_code``) as revisions."""
+    """Import values at sites (the long exchange format with ``site_code``) as revisions, from
+    a path or an upload (``name`` names it)."""
     if not isinstance(user, UserInfo) or not (user.can_manage or user.role == "data_steward"):
         raise PermissionDenied("only the office, an admin or a data steward may import data")
+    table = as_source(file, name)
     values, problems = read_site_observations(
-        path, source=source, vintage=vintage or utcnow().date().isoformat()
+        table, source=source, vintage=vintage or utcnow().date().isoformat()
     )
     sites = repo.site_codes(session)
     allowed = sites if user.can_manage else _steward_sites(session, user)
     indicators = set(stored_indicators(session))
     for value in values:
         if value.site_code not in sites:
-            problems.append(Problem("reference", f"no site {value.site_code!r}", file=path.name,
+            problems.append(Problem("reference", f"no site {value.site_code!r}", file=table.name,
                                     row=value.row, column="site_code", value=value.site_code))  # fmt: skip
         elif value.site_code not in allowed:
-            problems.append(Problem("permission", "not one of your sites", file=path.name,
+            problems.append(Problem("permission", "not one of your sites", file=table.name,
                                     row=value.row, column="site_code", value=value.site_code))  # fmt: skip
         if value.indicator_code not in indicators:
             problems.append(Problem("reference", f"no indicator {value.indicator_code!r}",
-                                    file=path.name, row=value.row, column="indicator_code",
+                                    file=table.name, row=value.row, column="indicator_code",
                                     value=value.indicator_code))  # fmt: skip
-    _fail(path.name, problems)
+    _fail(table.name, problems)
     summary = repo.add_site_observations(session, values, created_by=user_id_of(user))
-    return ImportReport(file=path.name, kind="site observations", read=len(values),
+    return ImportReport(file=table.name, kind="site observations", read=len(values),
                         added=summary.added, revised=summary.revised,
                         unchanged=summary.unchanged, historical=summary.historical,
                         problems=problems)  # fmt: skip
@@ -156,7 +165,12 @@ class AgreementImport:
 
 
 def import_agreement(
-    session: Session, user: UserInfo, path: Path, *, reason: str | None = None
+    session: Session,
+    user: UserInfo,
+    file: Readable,
+    *,
+    reason: str | None = None,
+    name: str | None = None,
 ) -> AgreementImport:
     """Store an agreement file: a new agreement, or a new version of one with the same code.
 
@@ -164,11 +178,11 @@ def import_agreement(
     change nothing.
     """
     _require_manager(user, "define agreements")
-    spec, file_reason, problems = read_agreement(path)
-    _fail(path.name, problems)
-    assert spec is not None
-    _check_references(session, spec, path.name)
-    why = reason or file_reason
+    source = as_source(file, name)
+    found, problems = read_agreement(source)
+    _fail(source.name, problems)
+    spec, why = found[0].spec, reason or found[0].reason
+    _check_references(session, spec, source.name)
     row = repo.find_agreement(session, spec.code)
     if row is None:
         row = Agreement(code=spec.code, name=spec.name, kind=spec.kind, current_version=1,
@@ -183,10 +197,12 @@ def import_agreement(
     if current.spec == spec.to_dict():
         return AgreementImport(spec.code, row.current_version, "unchanged")
     if spec.kind != row.kind:
-        raise InputError(f"{path.name}: kind: agreement {spec.code} is {row.kind}, not {spec.kind}")
+        raise InputError(
+            f"{source.name}: kind: agreement {spec.code} is {row.kind}, not {spec.kind}"
+        )
     if not why:
         raise InputError(
-            f"{path.name}: reason: a new version of {spec.code} needs a reason "
+            f"{source.name}: reason: a new version of {spec.code} needs a reason "
             '(reason = "…" in the file, or --reason)'
         )
     row.current_version += 1

@@ -4,7 +4,7 @@ Every number here comes from the services that own it: completion rates from
 ``services.completion``, reporting timeliness from ``services.cycles.completeness``, overdue and
 lagging tasks and blockers from ``services.oversight.watchlist``, indicator warnings and the
 indicator dashboard from the stored monitoring run (``services.monitor`` and
-``services.monitor_views``). This module only chooses the scope (a cycle, a period, a plan),
+``services.indicator_warnings``). This module only chooses the scope (a cycle, a period, a plan),
 keeps the fields a document needs, and makes the result plain JSON: lists in a fixed order,
 dates as ISO text, floats as they are. ``reports.documents`` turns a snapshot into documents
 without touching the database, which is what makes a rebuild reproducible.
@@ -22,13 +22,21 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.periods import parse_period
 from yrdplan.errors import InputError, NotFoundError
+from yrdplan.reports.task_text import status_label, status_reason_text
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services.callers import require_manager
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.completion import completion_rows, completion_trend
 from yrdplan.services.geography import period_end
+from yrdplan.services.indicator_warnings import (
+    LEVELS,
+    basis_of,
+    indicator_tallies,
+    level_counts,
+    run_stamp,
+    select_warnings,
+)
 from yrdplan.services.monitor import current_results
-from yrdplan.services.monitor_views import LEVELS, indicators_view_data, warnings_view_data
 from yrdplan.services.oversight import watchlist
 from yrdplan.services.regional import disparity_over_time, league_table
 from yrdplan.store.repos import plans as plan_repo
@@ -72,6 +80,14 @@ DISPARITY_INDICATORS: tuple[str, ...] = (
     "URBAN_RURAL_INCOME_RATIO",
 )
 _DISPARITY_FIELDS = ("period", "n", "mean", "cv", "theil_t", "gini", "between_share")
+
+
+def _in_words(row: dict) -> dict:
+    """A task row with its status and rule in Chinese, as a bulletin prints them (frozen)."""
+    return row | {
+        "status_label": status_label(row["status"], "zh"),
+        "status_explanation": status_reason_text(row["status_reason"], "zh"),
+    }
 
 
 def snapshot_digest(snapshot: dict) -> str:
@@ -162,15 +178,13 @@ def _indicator_sections(session: Session, region_code: str | None, database=None
     the indicator dashboard, from the current monitoring run."""
     result = current_results(session, database)
     keep = _region_filter(session, region_code)
-    warnings = warnings_view_data(session, result, levels=["red", "orange", "yellow"])
+    warnings = select_warnings(session, result, levels=["red", "orange", "yellow"])
     rows = []
-    for row in warnings["warnings"]:
+    for row, tasks in warnings:
         if not keep(row["region_code"]):
             continue
         entry = _pick(row, _WARNING_FIELDS)
-        entry["lead_units"] = sorted(
-            {t["lead_unit"]["name"] for t in row["tasks"] if t.get("lead_unit")}
-        )
+        entry["lead_units"] = sorted({t["lead_unit"]["name"] for t in tasks if t.get("lead_unit")})
         rows.append(entry)
     worst: dict[str, str] = {}
     for row in result.rows:
@@ -179,14 +193,15 @@ def _indicator_sections(session: Session, region_code: str | None, database=None
         current = worst.get(row["region_code"])
         if current is None or LEVELS.index(row["warning"]) < LEVELS.index(current):
             worst[row["region_code"]] = row["warning"]
-    dashboard = indicators_view_data(result, stored_indicators(session))
+    targets = [r for r in result.rows if basis_of(r) == "target"]
+    tallies = indicator_tallies(result, stored_indicators(session))
     return {
-        "run": warnings["run"],
+        "run": run_stamp(result),
         "counts": {level: sum(r["warning"] == level for r in rows) for level in LEVELS[:3]},
         "warnings": rows,
         "city_levels": {code: level for code, level in sorted(worst.items())},
         "dashboard": {
-            "counts": dashboard["counts"],
+            "counts": level_counts(targets),
             "indicators": [
                 {
                     k: c[k]
@@ -202,11 +217,13 @@ def _indicator_sections(session: Session, region_code: str | None, database=None
                         "simulated",
                     )
                 }
-                for c in dashboard["indicators"]
+                for c in tallies
                 if c["targets"] or c["regions"]
             ],
         },
-        "simulated": warnings["simulated"] or dashboard["simulated"],
+        "simulated": any(r["simulated"] for r, _ in warnings)
+        or any(r["simulated"] for r in targets)
+        or any(c["simulated"] for c in tallies),
     }
 
 
@@ -398,7 +415,7 @@ def bulletin_snapshot(
             "definition": "完成率 = 已完成任务数 ÷ 应完成任务数（暂停实施的任务不计入）",
         },
         "timeliness": timeliness,
-        "problems": [_pick(r, _TASK_FIELDS) for r in watched["overdue_or_lagging"]],
+        "problems": [_pick(_in_words(r), _TASK_FIELDS) for r in watched["overdue_or_lagging"]],
         # Only what the office has accepted: a published bulletin shows no unreviewed report.
         "blockers": [
             _pick(r, _BLOCKER_FIELDS)

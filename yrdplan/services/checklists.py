@@ -14,7 +14,6 @@ reported as a warning. 任务 and 序号 come from the plan text and are not cha
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,11 +31,12 @@ from yrdplan.ingest.checklist_xlsx import (
     read_checklist,
 )
 from yrdplan.ingest.free_text import normalise_milestone
+from yrdplan.ingest.source import Readable, as_source
 from yrdplan.reports.checklist_xlsx import write_checklist
 from yrdplan.services import task_edits
 from yrdplan.services import tasks as task_service
-from yrdplan.services.callers import actor_of, require_caller, require_manager
-from yrdplan.services.database import Database
+from yrdplan.services.callers import require_caller, require_manager
+from yrdplan.services.import_report import ImportFailed
 from yrdplan.services.units import matching_names, resolve_in_plan
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -45,15 +45,18 @@ from yrdplan.store.schema import Plan, Task, Unit
 KEY_SEPARATOR = ":"
 
 
-class ChecklistRejected(InputError):
-    """An import with errors; ``problems`` lists every one (the message, the first few)."""
+class ChecklistRejected(ImportFailed):
+    """An import with errors; ``problems`` lists every one (the message, the first few).
+
+    The import failure of every kind, with the checklist's own wording."""
 
     def __init__(self, problems: list[Problem]):
+        self.file = next((p.file for p in problems if p.file), "checklist")
         self.problems = problems
         errors = errors_of(problems)
         shown = "; ".join(str(p) for p in errors[:5])
         more = f"; … {len(errors) - 5} more" if len(errors) > 5 else ""
-        super().__init__(f"checklist not imported, {len(errors)} error(s): {shown}{more}")
+        InputError.__init__(self, f"checklist not imported, {len(errors)} error(s): {shown}{more}")
 
 
 # --- milestones as text -----------------------------------------------------------------------
@@ -226,34 +229,17 @@ def _problem(
     )
 
 
-def _row_numbers(rows: list[ChecklistRow], source) -> list[int]:
-    """Excel row numbers of the rows read (blank rows are skipped by the reader)."""
-    from openpyxl import load_workbook
-
-    if hasattr(source, "seek"):
-        source.seek(0)
-    book = load_workbook(source, read_only=True, data_only=True)
-    try:
-        sheet = book[CHECKLIST_SHEET] if CHECKLIST_SHEET in book.sheetnames else book.worksheets[0]
-        numbers = [
-            number
-            for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2)
-            if any(v not in (None, "") and str(v).strip() for v in values)
-        ]
-    finally:
-        book.close()
-    return numbers[: len(rows)] if len(numbers) >= len(rows) else list(range(2, len(rows) + 2))
-
-
 def import_checklist(
     session: Session,
-    source: str | os.PathLike[str] | BinaryIO,
+    source: Readable,
     *,
     plan_ref: str | int | None = None,
     user: UserInfo | None,
     as_of: date | None = None,
+    name: str | None = None,
 ) -> ImportResult:
-    """Apply a filled-in checklist to the plan's tasks in the caller's transaction.
+    """Apply a filled-in checklist (a path or an upload) to the plan's tasks in the caller's
+    transaction.
 
     Raises
     ------
@@ -264,17 +250,16 @@ def import_checklist(
     """
     require_manager(user)
     # Read once without checking units, to learn the plan; then again against its registry.
+    source = as_source(source, name)
     first, problems = read_checklist(source, known_units=None)
     if errors_of(problems):
         raise ChecklistRejected(problems)
     plan = _plan_of_rows(session, first, plan_ref)
     names = matching_names(session, plan.id)
-    if hasattr(source, "seek"):
-        source.seek(0)
     rows, problems = read_checklist(source, known_units=known_names(names))
     if errors_of(problems):
         raise ChecklistRejected(problems)
-    numbers = _row_numbers(rows, source)
+    numbers = [row.row or number for number, row in enumerate(rows, start=2)]
     tasks = {t.key: t for t in task_repo.tasks_of_plan(session, plan.id)}
     evaluated = task_service.evaluate(session, list(tasks.values()), as_of=as_of)
     result = ImportResult(plan=plan.code, rows=len(rows), warnings=list(problems))
@@ -442,23 +427,3 @@ def _snapshot(session: Session, task: Task) -> dict:
         "progress_text": task.progress_text,
         "is_suspended": task.is_suspended,
     }
-
-
-def apply_checklist(
-    database: Database,
-    content: bytes,
-    *,
-    plan_ref: str | int | None,
-    user: UserInfo,
-    dry_run: bool = False,
-) -> ImportResult:
-    """Import a checklist file's bytes in one transaction; a dry run checks it all, then rolls back."""
-    user = require_caller(user)
-    if dry_run:
-        with database.read() as session:
-            try:
-                return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)
-            finally:
-                session.rollback()
-    with database.write(actor_of(user)) as session:
-        return import_checklist(session, io.BytesIO(content), plan_ref=plan_ref, user=user)

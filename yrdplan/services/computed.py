@@ -3,7 +3,7 @@
 A page that shows something costly to build (the rows of a monitoring run, a completion roll-up,
 the region map) asks for it through :func:`cached`::
 
-    data = cached(session, ("completion", plan, lang), lambda s: completion_data(s, plan, lang))
+    page = cached(session, ("completion", plan), lambda s: completion_page(s, plan))
 
 The first call builds it in a session of its own on the same connection (so on the same
 snapshot) while :func:`yrdplan.store.versions.tracking_reads` notes every table the build reads.
@@ -32,6 +32,7 @@ import logging
 import pickle
 import secrets
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -52,7 +53,7 @@ from yrdplan import __version__
 from yrdplan.domain.people import UserInfo
 from yrdplan.store.engine import IMMEDIATE
 from yrdplan.store.schema import ComputedResult, utcnow
-from yrdplan.store.versions import current_versions, note_reads, tracking_reads
+from yrdplan.store.versions import current_versions, note_reads, on_commit, tracking_reads
 
 logger = logging.getLogger(__name__)
 _pending: contextvars.ContextVar[list | None] = contextvars.ContextVar(
@@ -62,6 +63,13 @@ T = TypeVar("T")
 _BUILD = "yrdplan_build_memo"  # session.info key: marks a build's session and holds its memo
 #: Results kept per database and process; the least recently used go first.
 MAX_ENTRIES = 512
+#: A result asked for within this many seconds is built again as soon as a write changes its
+#: data (compute on write), so that the next page view finds it ready; at most this many per write.
+IN_DEMAND_SECONDS = 60.0
+MAX_REBUILDS_PER_WRITE = 32
+_rebuilding: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "yrdplan_rebuilding", default=False
+)
 
 
 @dataclass(frozen=True)
@@ -73,12 +81,30 @@ class _Entry:
         return all(current.get(name, 0) == version for name, version in self.versions)
 
 
+@dataclass
+class _Recipe:
+    """How to build a result again without a request: its key, build function, when last asked."""
+
+    key: tuple
+    build: Callable[[Session], object]
+    share: bool
+    asked_at: float
+
+
 class _Store:
     def __init__(self) -> None:
         self.entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self.lock = threading.Lock()
         self.building: dict[Hashable, threading.Lock] = {}
         self.builds = 0  # how many times something was built (tests and benchmarks read it)
+        self.recipes: dict[Hashable, _Recipe] = {}
+        self.pending: OrderedDict[Hashable, None] = OrderedDict()  # to build again, in order
+        self.rebuilder: threading.Thread | None = None
+        self.idle = threading.Condition(self.lock)  # notified when the rebuilder is done
+
+    def note_asked(self, full_key: Hashable, recipe: _Recipe) -> None:
+        with self.lock:
+            self.recipes[full_key] = recipe
 
     def get(self, key: Hashable) -> _Entry | None:
         with self.lock:
@@ -123,6 +149,8 @@ def cached(session: Session, key: tuple, build: Callable[[Session], T], *, share
     """
     store = _store_for(session)
     full_key = (*key, date.today())
+    if not _rebuilding.get():
+        store.note_asked(full_key, _Recipe(key, build, share, time.monotonic()))
     current = current_versions(session)
     entry = store.get(full_key)
     if entry is None or not entry.valid(current):
@@ -269,3 +297,70 @@ def forget_all() -> None:
     """Drop every kept result of this process (tests; never needed for correctness)."""
     with _stores_lock:
         _stores.clear()
+
+
+# -- compute on write ---------------------------------------------------------------------------
+
+
+def rebuild_after_write(engine: Engine, tables: frozenset[str]) -> None:
+    """Queue the results in demand that were built from ``tables`` for building again, in a
+    thread of their own, so that the page views after a write do not each wait for one."""
+    with _stores_lock:
+        store = _stores.get(engine)
+    if store is None:
+        return
+    now = time.monotonic()
+    with store.lock:
+        for full_key in [
+            k for k, r in store.recipes.items() if now - r.asked_at > IN_DEMAND_SECONDS
+        ]:
+            del store.recipes[full_key]
+        stale = [
+            full_key
+            for full_key in store.recipes
+            if (entry := store.entries.get(full_key)) is not None
+            and any(name in tables for name, _ in entry.versions)
+        ]
+        stale.sort(key=lambda k: store.recipes[k].asked_at, reverse=True)
+        for full_key in stale[:MAX_REBUILDS_PER_WRITE]:
+            store.pending[full_key] = None
+        if store.pending and store.rebuilder is None:
+            store.rebuilder = threading.Thread(
+                target=_rebuild_pending, args=(engine, store), name="yrdplan-rebuild", daemon=True
+            )
+            store.rebuilder.start()
+
+
+def _rebuild_pending(engine: Engine, store: _Store) -> None:
+    _rebuilding.set(True)  # what the rebuilder asks for is not demand (threads start context-free)
+    while True:
+        with store.lock:
+            if not store.pending:
+                store.rebuilder = None
+                store.idle.notify_all()
+                return
+            full_key, _ = store.pending.popitem(last=False)
+            recipe = store.recipes.get(full_key)
+        if recipe is None or full_key[-1] != date.today():
+            continue
+        try:
+            # Shares are written once the read connection is back in the pool (see
+            # deferring_shares); a request waiting for this build holds a connection too.
+            with deferring_shares() as shares:
+                with Session(bind=engine) as session:
+                    cached(session, recipe.key, recipe.build, share=recipe.share)
+            save_shares(shares)
+        except Exception as err:  # the next page view builds it itself, as without this
+            logger.warning("could not build %r again after a write: %s", recipe.key[:1], err)
+            with store.lock:
+                store.recipes.pop(full_key, None)
+
+
+def settle(session: Session, timeout: float = 30.0) -> None:
+    """Wait until the results queued by writes are built again (tests and benchmarks)."""
+    store = _store_for(session)
+    with store.lock:
+        store.idle.wait_for(lambda: store.rebuilder is None, timeout=timeout)
+
+
+on_commit(rebuild_after_write)

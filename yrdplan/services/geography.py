@@ -10,12 +10,9 @@ unit and date.
 from __future__ import annotations
 
 import calendar
-import csv
-import io
 from collections import defaultdict
 from datetime import date
 from importlib import resources
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -23,12 +20,12 @@ from yrdplan.analytics.crosswalk import Change, validate_changes
 from yrdplan.domain.periods import parse_period
 from yrdplan.domain.problems import Problem
 from yrdplan.domain.regions import YRD_CODE
-from yrdplan.services.indicator_data import ImportFailed
+from yrdplan.ingest.crosswalk import read_crosswalk
+from yrdplan.ingest.source import Readable, as_source
+from yrdplan.services.import_report import fail_on_errors
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.store.schema import DataSource
-
-CROSSWALK_COLUMNS = ("from_code", "to_code", "weight", "effective_date")
 
 
 def period_end(label: str) -> date:
@@ -69,68 +66,32 @@ def stored_changes(session: Session) -> list[Change]:
     ]
 
 
-def _bad(file: str, row: int, line: dict, column: str, message: str) -> Problem:
-    return Problem(
-        "bad_crosswalk", message, file=file, row=row, column=column, value=line.get(column)
-    )
-
-
-def read_crosswalk(
-    text: str, file: str, known: set[str]
+def _crosswalk_rows(
+    session: Session, file: Readable, name: str | None = None
 ) -> list[tuple[str, str, float, date, str]]:
-    """Parse crosswalk CSV text; ``ImportFailed`` naming every bad row, nothing half-read."""
-    reader = csv.DictReader(io.StringIO(text))
-    problems: list[Problem] = []
-    missing = [c for c in CROSSWALK_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportFailed(
-            file,
-            [
-                Problem("missing_column", f"no {c} column", file=file, row=1, column=c)
-                for c in missing
-            ],
-        )
-    rows = []
-    for number, line in enumerate(reader, start=2):
-        before = len(problems)
-        codes = {column: (line.get(column) or "").strip() for column in ("from_code", "to_code")}
-        for column, code in codes.items():
-            if code not in known:
-                problems.append(_bad(file, number, line, column, f"unknown region {code!r}"))
-        try:
-            weight = float(line["weight"])
-        except (TypeError, ValueError):
-            problems.append(_bad(file, number, line, "weight", "weight is not a number"))
-        try:
-            day = date.fromisoformat((line.get("effective_date") or "").strip())
-        except ValueError:
-            message = "effective_date is not a date (YYYY-MM-DD)"
-            problems.append(_bad(file, number, line, "effective_date", message))
-        if len(problems) == before:
-            note = (line.get("note") or "").strip()
-            rows.append((codes["from_code"], codes["to_code"], weight, day, note))
-    changes = [Change(f, t, w, d) for f, t, w, d, _ in rows]
-    problems += [
-        Problem("bad_crosswalk", message, file=file) for message in validate_changes(changes)
-    ]
-    if problems:
-        raise ImportFailed(file, problems)
-    return rows
-
-
-def import_crosswalk(session: Session, path: str | Path) -> int:
-    """Load a crosswalk CSV (``from_code,to_code,weight,effective_date[,note]``)."""
-    file = Path(path)
+    """Read a crosswalk and check its shares; ``ImportFailed`` naming every bad row."""
     known = {r.code for r in region_repo.list_regions(session, include_history=True)}
-    rows = read_crosswalk(file.read_text(encoding="utf-8-sig"), file.name, known)
-    return repo.replace_region_changes(session, rows)
+    source = as_source(file, name)
+    rows, problems = read_crosswalk(source, known=known)
+    # The shares of the rows read are checked even beside bad rows: every problem at once.
+    changes = [Change(r.from_code, r.to_code, r.weight, r.effective_date) for r in rows]
+    problems += [
+        Problem("bad_crosswalk", message, file=source.name) for message in validate_changes(changes)
+    ]
+    fail_on_errors(source.name, problems)
+    return [(r.from_code, r.to_code, r.weight, r.effective_date, r.note) for r in rows]
+
+
+def import_crosswalk(session: Session, file: Readable, *, name: str | None = None) -> int:
+    """Load a crosswalk CSV (``from_code,to_code,weight,effective_date[,note]``), a path or an
+    upload; the number of rows stored."""
+    return repo.replace_region_changes(session, _crosswalk_rows(session, file, name))
 
 
 def load_demo_crosswalk(session: Session) -> int:
     """The 2021 Hangzhou adjustment with demo-assumption shares (see the CSV's notes)."""
-    text = (resources.files("yrdplan.data") / "region_crosswalk.csv").read_text(encoding="utf-8")
-    known = {r.code for r in region_repo.list_regions(session, include_history=True)}
-    rows = read_crosswalk(text, "region_crosswalk.csv", known)
+    with (resources.files("yrdplan.data") / "region_crosswalk.csv").open("rb") as handle:
+        rows = _crosswalk_rows(session, handle, "region_crosswalk.csv")
     session.add(
         DataSource(
             kind="demo",

@@ -11,9 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,27 +19,16 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import FieldError, InputError, NotFoundError, PermissionDenied
-from yrdplan.ingest.plan_text import parse_plan
-from yrdplan.services import benefit, checklists, geography, indicator_data
-from yrdplan.services import plans as plan_service
 from yrdplan.services.callers import actor_of, require_caller, require_manager
 from yrdplan.services.database import Database
-from yrdplan.services.indicator_data import ImportFailed, ImportReport
+from yrdplan.services.import_report import ImportFailed, ImportReport
+from yrdplan.services.imports import FILE_TYPES, ImportOptions, import_file
 from yrdplan.store.audit import acting_as
 from yrdplan.store.schema import PendingImport
 
-#: Import kinds offered on the web, with the file types each accepts.
-IMPORT_KINDS: dict[str, tuple[str, ...]] = {
-    "observations": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
-    "targets": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
-    "indicators": (".csv", ".tsv", ".txt", ".xlsx", ".parquet"),
-    "checklists": (".xlsx",),
-    "crosswalk": (".csv",),
-    "plans": (".docx", ".pdf", ".ofd", ".html", ".htm", ".txt"),
-    "sites": (".csv", ".tsv", ".txt", ".xlsx"),
-    "site_data": (".csv", ".tsv", ".txt", ".xlsx"),
-    "agreements": (".toml", ".json"),
-}
+#: Import kinds offered on the web, with the file types each accepts: every kind of the one
+#: import use case (:func:`yrdplan.services.imports.import_file`).
+IMPORT_KINDS: dict[str, tuple[str, ...]] = FILE_TYPES
 
 #: Every command of the CLI that imports something, and where the web offers it: an import kind
 #: of /imports (upload, preview, confirm or cancel), or the page that does it when it takes no
@@ -132,162 +118,6 @@ def _require_importer(user: UserInfo | None, kind: str | None = None) -> UserInf
     return user
 
 
-def _checklist_report(result: checklists.ImportResult, name: str) -> ImportReport:
-    created, changed = len(result.created), result.tasks_changed
-    unchanged = max(result.rows - created - changed, 0)
-    return ImportReport(
-        name, "checklists", result.rows, created, changed, unchanged, 0, result.warnings
-    )
-
-
-def _runner(
-    kind: str, path: Path, options: dict, user: UserInfo
-) -> Callable[[Session], ImportReport]:
-    if kind == "checklists":
-        return lambda s: _checklist_report(
-            checklists.import_checklist(s, path, plan_ref=options.get("plan") or None, user=user),
-            path.name,
-        )
-    if kind == "crosswalk":
-
-        def crosswalk(session: Session) -> ImportReport:
-            require_manager(user, "load a boundary crosswalk")
-            count = geography.import_crosswalk(session, path)
-            return ImportReport(path.name, "crosswalk", count, count)
-
-        return crosswalk
-    if kind == "observations":
-        return lambda s: indicator_data.import_observations(
-            s,
-            path,
-            source=options.get("source", ""),
-            vintage=options.get("vintage") or None,
-            user=user,
-            progress=False,
-        )
-    if kind == "targets":
-        return lambda s: indicator_data.import_targets(s, path, user=user)
-    if kind == "plans":
-        return lambda s: _import_plan(s, path, options, user)
-    if kind == "sites":
-        return lambda s: benefit.import_sites(s, user, path)
-    if kind == "site_data":
-        return lambda s: benefit.import_site_observations(
-            s, user, path, source=options.get("source", ""), vintage=options.get("vintage") or None
-        )
-    if kind == "agreements":
-        return lambda s: _agreement_report(
-            benefit.import_agreement(s, user, path, reason=options.get("reason") or None),
-            path.name,
-        )
-    return lambda s: indicator_data.import_indicators(s, path)
-
-
-#: Nodes listed in a plan document's preview (the draft's page shows them all).
-PREVIEW_NODES = 300
-
-
-@dataclass
-class PlanImportReport(ImportReport):
-    """A plan document read as a draft: its nodes are the rows; where the draft will be."""
-
-    plan_code: str = ""
-    plan_id: int | None = None
-    version: int | None = None
-    tasks: int = 0
-    targets: int = 0
-    removed: int = 0
-    nodes: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return super().to_dict() | {
-            "removed": self.removed,
-            "nodes": self.nodes,
-            "plan_code": self.plan_code,
-            "plan_id": self.plan_id,
-            "version": self.version,
-            "tasks": self.tasks,
-            "targets": self.targets,
-        }
-
-
-def _import_plan(session: Session, path: Path, options: dict, user: UserInfo) -> ImportReport:
-    """The plans page's import (a draft the office then reviews and confirms), counted as rows:
-    a new plan adds every node; a new edition of ``plan`` adds, revises and keeps nodes."""
-    parsed = parse_plan(path, name=path.name)
-    meta = plan_service.PlanMeta(
-        kind=options.get("plan_kind") or "implementation_plan",
-        code=options.get("plan") or None,
-        region=options.get("region") or None,
-        parent=options.get("parent") or None,
-    )
-    try:
-        result = plan_service.import_plan(session, parsed, meta, user=user)
-    except NotFoundError as err:  # a parent or region named in the form: the preview says so
-        raise InputError(str(err)) from err
-    summary = (result.diff or {}).get("summary", {})
-    added = summary.get("nodes_added", 0) if result.diff else result.nodes
-    revised = summary.get("nodes_changed", 0)
-    problems = [replace(p, file=p.file or path.name) for p in parsed.problems]
-    depth = _depths(parsed.nodes)
-    if result.diff:
-        new_nodes = {n.id: n for n in parsed.nodes}
-        nodes = result.diff.get("nodes", {})
-        shown = [(new_nodes.get(n.get("id")), "added") for n in nodes.get("added", [])] + [
-            (new_nodes.get(c.get("new_id")), "changed") for c in nodes.get("changed", [])
-        ]
-        rows = [_node_row(n, change, depth) for n, change in shown if n is not None]
-        rows += [
-            {
-                "label": n.get("label", ""),
-                "title": n.get("title", ""),
-                "depth": 0,
-                "change": "removed",
-            }
-            for n in nodes.get("removed", [])
-        ]
-    else:
-        rows = [_node_row(n, "added", depth) for n in parsed.nodes]
-    return PlanImportReport(
-        path.name,
-        "plans",
-        result.nodes,
-        added,
-        revised,
-        max(result.nodes - added - revised, 0),
-        problems=list(problems),
-        plan_code=result.code,
-        plan_id=result.plan_id,
-        version=result.version,
-        tasks=result.tasks,
-        targets=result.targets,
-        removed=summary.get("nodes_removed", 0),
-        nodes=rows[:PREVIEW_NODES],
-    )
-
-
-def _depths(nodes) -> dict[str, int]:
-    parents = {n.id: n.parent for n in nodes}
-    depth: dict[str, int] = {}
-    for node in nodes:  # document order: a parent comes before its children
-        depth[node.id] = depth.get(parents[node.id], -1) + 1 if parents[node.id] else 0
-    return depth
-
-
-def _node_row(node, change: str, depth: dict[str, int]) -> dict:
-    return {
-        "label": node.label,
-        "title": node.title[:120],
-        "depth": depth.get(node.id, 0),
-        "change": change,
-    }
-
-
-def _agreement_report(done: benefit.AgreementImport, name: str) -> ImportReport:
-    counts = {"created": (1, 0, 0), "revised": (0, 1, 0)}.get(done.action, (0, 0, 1))
-    return ImportReport(name, "agreements", 1, *counts)
-
-
 def stage_import(
     session: Session, user: UserInfo, kind: str, filename: str, content: bytes, options: dict
 ) -> str:
@@ -342,27 +172,36 @@ def _run(database: Database, user: UserInfo, pending_id: str, *, commit: bool) -
         kind, name, content, options = row.kind, row.filename, row.content, dict(row.options)
     _require_importer(user, kind)
     result = {"id": pending_id, "kind": kind, "file": name, "report": None, "problems": []}
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        work = _runner(kind, path, options, user)
-        try:
-            if commit:
-                with database.write(actor_of(user)) as session:
+
+    def work(session: Session) -> ImportReport:
+        # The stored bytes, read as the upload they were: no temporary file.
+        return import_file(
+            session, user, kind, io.BytesIO(content), ImportOptions.from_form(options), name=name
+        )
+
+    try:
+        if commit:
+            with database.write(actor_of(user)) as session:
+                report = work(session)
+                session.delete(_pending(session, user, pending_id))
+        else:
+            with acting_as(actor_of(user)), database.sessions() as session:
+                try:
                     report = work(session)
-                    session.delete(_pending(session, user, pending_id))
-            else:
-                with acting_as(actor_of(user)), database.sessions() as session:
-                    try:
-                        report = work(session)
-                    finally:
-                        session.rollback()  # a preview writes nothing, ever
-        except (ImportFailed, checklists.ChecklistRejected) as err:
-            result["problems"] = [p.to_dict() for p in err.problems]
-            return result
-        except InputError as err:  # a file the reader cannot open, a plan that does not match
-            result["problems"] = [Problem("unreadable", str(err), file=name).to_dict()]
-            return result
+                finally:
+                    session.rollback()  # a preview writes nothing, ever
+    except ImportFailed as err:  # every problem, each naming file, row and column
+        result["problems"] = [p.to_dict() for p in err.problems]
+        return result
+    except NotFoundError as err:
+        if kind != "plans":
+            raise
+        # A parent or region named in the plan form: the preview says so.
+        result["problems"] = [Problem("unreadable", str(err), file=name).to_dict()]
+        return result
+    except InputError as err:  # a file the reader cannot open, a plan that does not match
+        result["problems"] = [Problem("unreadable", str(err), file=name).to_dict()]
+        return result
     result["report"] = report.to_dict()
     result["problems"] = result["report"].pop("problems")
     return result

@@ -15,71 +15,26 @@ from __future__ import annotations
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.indicators import Indicator, Observation, Target
 from yrdplan.domain.people import UserInfo
-from yrdplan.domain.problems import Problem, errors_of
+from yrdplan.domain.problems import Problem
 from yrdplan.errors import InputError, NotFoundError, PermissionDenied
 from yrdplan.ingest.indicators_table import formula_references, read_indicators
 from yrdplan.ingest.lookups import RegionLookup
 from yrdplan.ingest.observations import ObservationOptions, RangeRule, read_observations
+from yrdplan.ingest.source import Readable, as_source
 from yrdplan.ingest.targets_table import read_targets
 from yrdplan.services.callers import require_caller, require_manager, user_id_of
 from yrdplan.services.catalogue import stored_indicators
+from yrdplan.services.import_report import ImportReport, fail_on_errors
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.repos import regions as region_repo
-
-# At most this many problems are repeated in the one-line error message; the full list is on
-# the exception (and the CLI prints it all).
-_SHOWN = 5
-
-
-class ImportFailed(InputError):
-    """A file with errors: nothing was written. ``problems`` lists all of them (and warnings)."""
-
-    def __init__(self, file: str, problems: list[Problem]) -> None:
-        self.file = file
-        self.problems = problems
-        errors = errors_of(problems)
-        shown = "; ".join(str(p) for p in errors[:_SHOWN])
-        more = f"; and {len(errors) - _SHOWN} more" if len(errors) > _SHOWN else ""
-        super().__init__(f"{file}: {len(errors)} error(s), nothing written: {shown}{more}")
-
-
-@dataclass
-class ImportReport:
-    """What an import wrote, and the warnings it let through."""
-
-    file: str
-    kind: str  # indicators, targets, observations
-    read: int
-    added: int = 0
-    revised: int = 0
-    unchanged: int = 0
-    historical: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    simulated: bool = False
-
-    def to_dict(self) -> dict:
-        return {
-            "file": self.file,
-            "kind": self.kind,
-            "read": self.read,
-            "added": self.added,
-            "revised": self.revised,
-            "unchanged": self.unchanged,
-            "historical": self.historical,
-            "simulated": self.simulated,
-            "problems": [p.to_dict() for p in self.problems],
-        }
-
 
 # -- shipped settings -------------------------------------------------------------------------
 
@@ -118,22 +73,19 @@ def region_lookup(session: Session) -> RegionLookup:
     return RegionLookup.from_records(regions, region_repo.list_groups(session))
 
 
-def _fail_on_errors(file: str, problems: list[Problem]) -> None:
-    if errors_of(problems):
-        raise ImportFailed(file, problems)
-
-
 # -- indicators -------------------------------------------------------------------------------
 
 
 def import_indicators(
-    session: Session, path: str | Path, *, sheet: str | None = None
+    session: Session, file: Readable, *, sheet: str | None = None, name: str | None = None
 ) -> ImportReport:
-    """Add or update catalogue entries from a table (``code,name,unit,direction`` …)."""
+    """Add or update catalogue entries from a table (``code,name,unit,direction`` …), a path or
+    an upload (``name`` names it)."""
     existing = stored_indicators(session)
-    indicators, problems = read_indicators(path, existing=existing.keys(), sheet=sheet)
-    name = Path(path).name
-    _fail_on_errors(name, problems)
+    source = as_source(file, name)
+    indicators, problems = read_indicators(source, existing=existing.keys(), sheet=sheet)
+    name = source.name
+    fail_on_errors(name, problems)
     added, updated = repo.upsert_indicators(session, indicators)
     return ImportReport(
         name,
@@ -180,22 +132,25 @@ def indicator_public(indicator: Indicator) -> dict:
 
 def import_targets(
     session: Session,
-    path: str | Path,
+    file: Readable,
     *,
     sheet: str | None = None,
     user: UserInfo,
+    name: str | None = None,
 ) -> ImportReport:
-    """Add targets (or new revisions of targets) from a table (``region_code,indicator_code,…``).
+    """Add targets (or new revisions of targets) from a table (``region_code,indicator_code,…``),
+    a path or an upload (``name`` names it).
 
     Targets are the plans' commitments: only the office (or an admin) sets them."""
     actor_id = user_id_of(require_manager(user, "import targets"))
-    name = Path(path).name
+    source = as_source(file, name)
+    name = source.name
     indicators = stored_indicators(session)
     targets, problems = read_targets(
-        path, regions=region_lookup(session), indicators=indicators, sheet=sheet
+        source, regions=region_lookup(session), indicators=indicators, sheet=sheet
     )
     problems += _check_standards(targets, name)
-    _fail_on_errors(name, problems)
+    fail_on_errors(name, problems)
     summary = repo.add_targets(session, targets, created_by=actor_id, note=f"imported from {name}")
     return ImportReport(
         name,
@@ -269,7 +224,7 @@ def list_targets(
 
 def import_observations(
     session: Session,
-    path: str | Path,
+    file: Readable,
     *,
     source: str = "",
     vintage: str | None = None,
@@ -278,13 +233,15 @@ def import_observations(
     progress: bool = True,
     console: object | None = None,
     today: Callable[[], date] = date.today,
+    name: str | None = None,
 ) -> ImportReport:
     """Read an observation table and store its values as revisions, or nothing at all.
 
     Parameters
     ----------
-    path : str or Path
-        CSV, Excel or Parquet, long or wide (see :func:`yrdplan.ingest.observations.read_observations`).
+    file : path, binary file object or Source
+        CSV, Excel or Parquet, long or wide (see
+        :func:`yrdplan.ingest.observations.read_observations`), on disk or uploaded.
     source, vintage : str
         Defaults for rows without their own; the vintage defaults to today's date.
     user : UserInfo, optional
@@ -293,6 +250,8 @@ def import_observations(
         command line, which has the database file) writes any.
     progress, console :
         Rich progress bar for large files (the CLI).
+    name : str, optional
+        The file name problems give (an upload's own name; default the path's).
 
     Raises
     ------
@@ -302,9 +261,10 @@ def import_observations(
         A steward's file touches a region that is not theirs (naming the rows).
     """
     user = require_caller(user)
-    name = Path(path).name
+    table = as_source(file, name)
+    name = table.name
     records, problems = read_observations(
-        path,
+        table,
         regions=region_lookup(session),
         indicators=stored_indicators(session),
         source_default=source,
@@ -313,7 +273,7 @@ def import_observations(
         progress=progress,
         options=ObservationOptions(ranges=range_rules(), console=console),
     )
-    _fail_on_errors(name, problems)
+    fail_on_errors(name, problems)
     check_region_rights(session, user, {r.region_code for r in records})
     problems += missing_denominators(session, records, name)
     summary = repo.add_observations(
@@ -415,6 +375,7 @@ def add_observation_values(
     *,
     user: UserInfo | None,
     today: Callable[[], date] = date.today,
+    name: str | None = None,
 ) -> ImportReport:
     """Store corrected or new values typed in the web form or sent to the API, as revisions."""
     user = require_caller(user)
@@ -469,7 +430,7 @@ def add_observation_values(
         problems.append(
             Problem("duplicate", "the same region, indicator, period and vintage twice")
         )
-    _fail_on_errors("request", problems)
+    fail_on_errors("request", problems)
     check_region_rights(session, user, {r.region_code for r in records})
     summary = repo.add_observations(session, records, created_by=user_id_of(user))
     return ImportReport(

@@ -26,17 +26,11 @@ from yrdplan.analytics.completion import roll_up_percent
 from yrdplan.analytics.task_status import STATUS_RULES, compute_statuses
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.tasks import (
-    TASK_STATUS_LABELS_EN,
-    TASK_STATUS_LABELS_ZH,
     TASK_STATUSES,
 )
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services.callers import require_caller
 from yrdplan.services.delivery_settings import lagging_margin
-
-# ``readable_task`` is read through this module by the task pages' services (delivery_pages,
-# task_detail, oversight) until they move to ``web/views``; new code imports it from task_access.
-from yrdplan.services.task_access import readable_task as readable_task
 from yrdplan.services.task_access import visible_task_ids
 from yrdplan.services.units import resolve_in_plan
 from yrdplan.store.repos import plans as plan_repo
@@ -48,14 +42,13 @@ from yrdplan.store.schema import Milestone, Plan, Task, Unit
 
 @dataclass(frozen=True, slots=True)
 class Evaluated:
-    """A task's rolled-up progress and computed status, with the rule in words."""
+    """A task's rolled-up progress and computed status, with the rule and the numbers it names."""
 
     percent: float | None
     status: str
     rule: str
     elapsed_percent: float | None
-    text_zh: str
-    text_en: str
+    reason: dict
 
 
 def _nan_to_none(value: float) -> float | None:
@@ -105,16 +98,14 @@ def evaluate(
         margin=margin,
     )
     names = result.names
-    zh = result.explain("zh")
-    en = result.explain("en")
+    reasons = result.reasons()
     return {
         task.id: Evaluated(
             percent=_nan_to_none(rolled[i]),
             status=str(names[i]),
             rule=STATUS_RULES[int(result.rules[i])],
             elapsed_percent=_nan_to_none(result.elapsed_percent[i]),
-            text_zh=zh[i],
-            text_en=en[i],
+            reason=reasons[i],
         )
         for i, task in enumerate(tree)
     }
@@ -249,11 +240,8 @@ def task_public(
         "deadline": task.deadline.isoformat() if task.deadline else None,
         "deadline_note": task.deadline_note or "",
         "status": ev.status,
-        "status_label": TASK_STATUS_LABELS_ZH[ev.status],
-        "status_label_en": TASK_STATUS_LABELS_EN[ev.status],
         "status_rule": ev.rule,
-        "status_explanation": ev.text_zh,
-        "status_explanation_en": ev.text_en,
+        "status_reason": ev.reason,
         "elapsed_percent": ev.elapsed_percent,
         "percent": ev.percent,
         "reported_percent": task.percent,

@@ -18,19 +18,25 @@ versions; everything in yrdplan writes through ``Database.write`` or ``yrdplan i
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Table, event, select
+from sqlalchemy import Connection, Engine, Table, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.util import find_tables
 
 from yrdplan.store.schema import DataVersion, utcnow
 
 _CHANGED = "_data_versions_changed"
+_BUMPED = "_data_versions_bumped"  # what a transaction bumped, told to listeners once committed
 # Tables whose writes change no computed result: the audit trail, the counters themselves and
 # the shared computed results.
 UNVERSIONED = frozenset({"audit_log", "data_versions", "computed_results"})
+
+logger = logging.getLogger(__name__)
+#: Called with the engine and the tables a transaction changed, once it has committed.
+_committed_listeners: list[Callable[[Engine, frozenset[str]], None]] = []
 
 _known: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
     "yrdplan_known_versions", default=None
@@ -162,10 +168,31 @@ def _bump_before_commit(session: Session) -> None:
     changed = session.info.pop(_CHANGED, set())
     if changed:
         bump_versions(session.connection(), changed)
+        session.info[_BUMPED] = frozenset(changed - UNVERSIONED)
 
 
 def _forget(session: Session, *_args) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_BUMPED, None)
+
+
+def on_commit(listener: Callable[[Engine, frozenset[str]], None]) -> None:
+    """Call ``listener(engine, tables)`` after each commit that changed ``tables``."""
+    if listener not in _committed_listeners:
+        _committed_listeners.append(listener)
+
+
+def _tell_listeners(session: Session) -> None:
+    tables = session.info.pop(_BUMPED, None)
+    if not tables:
+        return
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    for listener in _committed_listeners:
+        try:
+            listener(engine, tables)
+        except Exception:  # the data are committed; a listener's trouble must not undo that
+            logger.exception("a listener of committed writes failed")
 
 
 def install_data_versions(factory: sessionmaker[Session]) -> sessionmaker[Session]:
@@ -173,6 +200,7 @@ def install_data_versions(factory: sessionmaker[Session]) -> sessionmaker[Sessio
     event.listen(factory, "before_flush", _note_flush)
     event.listen(factory, "before_commit", _bump_before_commit)
     event.listen(factory, "after_rollback", _forget)
+    event.listen(factory, "after_commit", _tell_listeners)
     if not event.contains(Session, "do_orm_execute", _note_statement):
         # On the class: sessions made elsewhere (bound to a page's connection) are tracked too.
         event.listen(Session, "do_orm_execute", _note_statement)

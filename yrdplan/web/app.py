@@ -21,8 +21,10 @@ from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
 from yrdplan.store.repos.instance_settings import read_setting
 from yrdplan.web.access import require_login_unless_public
+from yrdplan.web.delivery_words import TEMPLATE_GLOBALS
 from yrdplan.web.deps import LoginRequired, PasswordChangeRequired, optional_user
 from yrdplan.web.http_cache import HttpCacheMiddleware, static_url
+from yrdplan.web.i18n import MESSAGES
 from yrdplan.web.input_guard import InputGuard
 from yrdplan.web.middleware import BodySizeLimit, ResponseHeaders
 from yrdplan.web.render import render, wants_json
@@ -102,6 +104,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.secret_key = _session_secret(settings, database)
     app.state.templates.globals["static_url"] = static_url
+    # For a code that may have no text (an option shown as it is then).
+    app.state.templates.globals["has_text"] = MESSAGES.__contains__
+    app.state.templates.globals.update(TEMPLATE_GLOBALS)
     upload_bytes = settings.max_upload_mb * 1024 * 1024
     # Added last runs first: the body limit sees a request before anything reads it; the
     # security headers go on every answer, the caching layer's 304s included; bad input in a

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from yrdplan.analytics.completion import COMPLETION_DEFINITION
+
 LANGUAGES = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -55,6 +57,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "regions.members": ("成员", "Members"),
     "regions.counties": ("县级单位", "County-level units"),
     "regions.source": ("数据来源", "Source"),
+    "regions.level": ("层级", "Level"),
+    "regions.level.region": ("区域", "region"),
+    "regions.level.province": ("省级", "province"),
+    "regions.level.city": ("地级市", "city"),
+    "regions.level.county": ("县级", "county"),
     "role": ("角色", "Role"),
     "json": ("JSON", "JSON"),
     "error.title": ("出错了", "Something went wrong"),
@@ -127,6 +134,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plan.status.draft": ("草稿", "draft"),
     "plan.status.confirmed": ("已确认", "confirmed"),
     "plan.status.superseded": ("已被替代", "superseded"),
+    "plan.kind.outline": ("规划纲要", "Outline"),
+    "plan.kind.implementation_plan": ("实施方案", "Implementation plan"),
+    "plan.kind.action_plan": ("行动计划", "Action plan"),
+    "plan.kind.annual_priorities": ("工作要点", "Annual priorities"),
+    "plan.kind.guidance": ("指导意见", "Guidance"),
     "link.suggested": ("建议", "suggested"),
     "link.confirmed": ("已确认", "confirmed"),
     "link.rejected": ("已否决", "rejected"),
@@ -274,6 +286,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mon.kind.binding": ("约束性", "Binding"),
     "mon.per_year": ("/年", "/yr"),
     "mon.region_section": ("指标监测", "Indicators"),
+    "mon.relative_target": ("较{period}年{change}：", "{change} on {period}: "),
+    "mon.map.colon": ("：", ": "),
+    "mon.map.by_trend": ("（按趋势）", " (on the trend)"),
+    "mon.chart.demo": ("（演示数据）", " (demo data)"),
+    "mon.chart.path": ("{name} 目标路径（{year}）", "{name} target path ({year})"),
+    "mon.chart.target": ("{name} {year}年目标", "{name} {year} target"),
+    "mon.chart.target_hover": ("{year}年目标", "{year} target"),
+    "mon.chart.projection": ("{name} 趋势外推", "{name} projection"),
+    "mon.chart.projection_hover": ("外推至{year}年", "Projected to {year}"),
     # delivery tracking
     "d.nav.index": ("任务总览", "Tasks"),
     "d.nav.mine": ("我的任务", "My tasks"),
@@ -442,6 +463,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.total": ("合计", "Total"),
     "d.completion.by_plan": ("按规划", "By plan"),
     "d.completion.by_round": ("按轮次", "By round"),
+    "d.completion.definition": (COMPLETION_DEFINITION["zh"], COMPLETION_DEFINITION["en"]),
+    "d.completion.no_area": ("（未分组）", "(no area)"),
+    "d.completion.no_unit": ("（未分配）", "(no lead unit)"),
+    "d.completion.no_region": ("（未分组）", "(no region)"),
+    "d.chart.by_area": ("按领域（规划部分）", "By area"),
+    "d.chart.by_unit": ("按牵头单位", "By lead unit"),
+    "d.chart.by_region": ("按地区", "By region"),
+    "d.chart.trend": ("完成率变化", "Over time"),
+    "d.chart.rate_axis": ("完成率（%）", "Completion rate (%)"),
     "d.as_of": ("统计日期", "As of"),
     "d.watch.blockers": (
         "各单位反映的难点堵点（最近一次报送）",
@@ -1041,11 +1071,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "o.role.unit_reporter": ("责任单位填报员", "Unit reporter"),
     "o.role.data_steward": ("数据管理员", "Data steward"),
     "o.role.viewer": ("只读用户", "Viewer"),
+    "o.role.assessor": ("第三方评估机构", "Third-party assessor"),
     "o.opt.admin": ("系统管理员", "Administrator"),
     "o.opt.office": ("区域合作办公室", "Cooperation office"),
     "o.opt.unit_reporter": ("责任单位填报员", "Unit reporter"),
     "o.opt.data_steward": ("数据管理员", "Data steward"),
     "o.opt.viewer": ("只读用户", "Viewer"),
+    "o.opt.assessor": ("第三方评估机构", "Third-party assessor"),
     "o.opt.higher": ("正向", "higher is better"),
     "o.opt.lower": ("逆向", "lower is better"),
     "o.opt.band": ("区间", "band"),

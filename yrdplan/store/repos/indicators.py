@@ -34,6 +34,7 @@ from yrdplan.store.schema import (
     TargetRecord,
     Task,
     TaskIndicator,
+    TaskSupportingUnit,
     Unit,
     User,
     utcnow,
@@ -470,6 +471,23 @@ def tasks_with_units(session: Session, task_ids: Iterable[int]) -> list[tuple[Ta
         .order_by(Task.plan_id, Task.id)
     )
     return [(task, unit) for task, unit in session.execute(query)]
+
+
+def supporting_units(session: Session, task_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """Per task, the (code, name) of its supporting units in their order on the task."""
+    ids = list(task_ids)
+    if not ids:
+        return {}
+    query = (
+        select(TaskSupportingUnit.task_id, Unit.code, Unit.name)
+        .join(Unit, Unit.id == TaskSupportingUnit.unit_id)
+        .where(TaskSupportingUnit.task_id.in_(ids))
+        .order_by(TaskSupportingUnit.task_id, TaskSupportingUnit.position)
+    )
+    out: dict[int, list[tuple[str, str]]] = {}
+    for task_id, code, name in session.execute(query):
+        out.setdefault(task_id, []).append((code, name))
+    return out
 
 
 # -- monitor runs -----------------------------------------------------------------------------

@@ -18,12 +18,14 @@ from yrdplan.domain.plans import (
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import NotFoundError
 from yrdplan.store.schema import (
+    NodeLink,
     Plan,
     PlanBaseline,
     PlanNode,
     PlanTableRecord,
     PlanTarget,
     PlanVersion,
+    Task,
 )
 
 # Which node kinds are deliverable tasks, in order of preference: the deepest numbered level
@@ -47,6 +49,14 @@ def list_plans(session: Session) -> list[Plan]:
     return list(session.scalars(select(Plan).order_by(Plan.id)))
 
 
+def plan_titles(session: Session) -> dict[int, tuple[str, str]]:
+    """Every plan's id with its code and title, without loading the plans."""
+    return {
+        pid: (code, title)
+        for pid, code, title in session.execute(select(Plan.id, Plan.code, Plan.title))
+    }
+
+
 def get_version(session: Session, plan: Plan, version: int | None = None) -> PlanVersion:
     number = version if version is not None else plan.current_version
     row = session.scalar(
@@ -62,6 +72,51 @@ def latest_version_number(session: Session, plan: Plan) -> int:
         session.scalar(select(func.max(PlanVersion.version)).where(PlanVersion.plan_id == plan.id))
         or 0
     )
+
+
+def versions_of(session: Session, plan: Plan) -> list[PlanVersion]:
+    """Every stored version of ``plan``, oldest first."""
+    return list(
+        session.scalars(
+            select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.version)
+        )
+    )
+
+
+def parent_of(session: Session, plan: Plan) -> Plan | None:
+    return session.get(Plan, plan.parent_plan_id) if plan.parent_plan_id else None
+
+
+def task_counts(session: Session) -> dict[int, int]:
+    """Plan id → how many tasks it holds (plans without tasks are absent)."""
+    return dict(session.execute(select(Task.plan_id, func.count()).group_by(Task.plan_id)).all())
+
+
+def count_links_from(session: Session, node_ids: list[int]) -> int:
+    """How many links (any status) go up from the nodes ``node_ids``."""
+    return session.scalar(
+        select(func.count()).select_from(NodeLink).where(NodeLink.lower_node_id.in_(node_ids))
+    )
+
+
+def links_from(session: Session, node_ids: list[int]) -> list[NodeLink]:
+    """The links up from the nodes ``node_ids``, by lower node, best score first."""
+    return list(
+        session.scalars(
+            select(NodeLink)
+            .where(NodeLink.lower_node_id.in_(node_ids))
+            .order_by(NodeLink.lower_node_id, NodeLink.score.desc())
+        )
+    )
+
+
+def version_of_node(session: Session, node_id: int) -> PlanVersion:
+    """The plan version a node belongs to."""
+    return session.get(PlanVersion, session.get(PlanNode, node_id).version_id)
+
+
+def nodes_by_id(session: Session, node_ids: list[int]) -> dict[int, PlanNode]:
+    return {n.id: n for n in session.scalars(select(PlanNode).where(PlanNode.id.in_(node_ids)))}
 
 
 def task_kind(nodes: list[ParsedNode]) -> str | None:

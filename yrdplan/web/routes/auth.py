@@ -19,6 +19,7 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.i18n import LANGUAGES, translate
 from yrdplan.web.render import render
+from yrdplan.web.views.overview import MePublic, me_public
 
 router = APIRouter()
 
@@ -114,13 +115,7 @@ def switch_language(code: str, request: Request):
     return response
 
 
-@router.get("/api/me", tags=["accounts"])
-def me(user: CurrentUser) -> dict:
+@router.get("/api/me", response_model=MePublic, tags=["accounts"])
+def me(user: CurrentUser):
     """The signed-in user (session cookie or `Authorization: Bearer` token)."""
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-        "unit_id": user.unit_id,
-        "region_codes": user.region_codes,
-    }
+    return me_public(user)

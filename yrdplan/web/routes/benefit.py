@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -12,9 +10,11 @@ from pydantic import BaseModel
 
 from yrdplan.errors import InputError
 from yrdplan.services import benefit, benefit_statements
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.web.deps import CurrentUser, DatabaseDep, SessionDep, actor_of, verify_csrf
+from yrdplan.web.downloads import file_response, file_responses
 from yrdplan.web.render import render
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import upload_limit, upload_source
 from yrdplan.web.views.benefit import (
     AgreementPublic,
     AgreementRowPublic,
@@ -27,19 +27,18 @@ from yrdplan.web.views.benefit import (
     settlement_page,
     what_if_page,
 )
+from yrdplan.web.views.imports import AgreementImportPublic, BenefitImportPublic
 
 router = APIRouter()
 CSRF = [Depends(verify_csrf)]
+# The form's ``what`` -> the kind of the one import use case.
 IMPORTS = {
-    "indicators": benefit.import_catalogue,
-    "sites": benefit.import_sites,
-    "data": benefit.import_site_observations,
-    "agreement": benefit.import_agreement,
+    "indicators": "indicators",
+    "sites": "sites",
+    "data": "site_data",
+    "agreement": "agreements",
 }
-MEDIA = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+STATEMENT_FORMATS = ("docx", "xlsx")
 
 
 @router.get("/benefit", response_model=BenefitIndexPublic, tags=["benefit"])
@@ -53,17 +52,14 @@ async def _import(request, database, user, what: str, file: UploadFile, reason: 
     """Store one uploaded file of the kind ``what``, in one transaction; what it wrote."""
     if what not in IMPORTS:
         raise InputError(f"what {what!r}: one of {', '.join(IMPORTS)}")
-    content = await read_upload(file, upload_limit(request))
-    name = Path(file.filename or "upload").name or "upload"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        with database.write(actor_of(user)) as session:
-            if what == "agreement":
-                done = benefit.import_agreement(session, user, path, reason=reason.strip() or None)
-                return {"what": what, "code": done.code, "version": done.version,
-                        "action": done.action}  # fmt: skip
-            return {"what": what} | IMPORTS[what](session, user, path).to_dict()
+    upload = await upload_source(file, upload_limit(request), "upload")
+    options = ImportOptions(reason=reason.strip() or None)
+    with database.write(actor_of(user)) as session:
+        report = import_file(session, user, IMPORTS[what], upload, options)
+    if what == "agreement":
+        done = report.detail
+        return {"what": what, "code": done.code, "version": done.version, "action": done.action}
+    return {"what": what} | report.to_dict()
 
 
 @router.post("/benefit/import", include_in_schema=False, dependencies=CSRF)
@@ -82,7 +78,12 @@ async def import_upload(
     return RedirectResponse(f"/benefit?imported={what}", status_code=303)
 
 
-@router.post("/api/benefit/import", tags=["benefit"], dependencies=CSRF)
+@router.post(
+    "/api/benefit/import",
+    response_model=AgreementImportPublic | BenefitImportPublic,
+    tags=["benefit"],
+    dependencies=CSRF,
+)
 async def api_import(
     request: Request,
     database: DatabaseDep,
@@ -90,7 +91,7 @@ async def api_import(
     what: Annotated[str, Form(description="indicators, sites, data or agreement")],
     file: Annotated[UploadFile, File()],
     reason: Annotated[str, Form(description="why this agreement version")] = "",
-) -> dict:
+):
     """Store an indicators table, sites, site observations or an agreement file, all or nothing."""
     return await _import(request, database, user, what, file, reason)
 
@@ -143,7 +144,11 @@ def settlement_view(settlement_id: int, request: Request, session: SessionDep, u
     return render(request, "benefit_settlement.html", model.model_dump(mode="json"), user)
 
 
-@router.get("/benefit/agreements/{code}/statement.{fmt}", tags=["benefit"])
+@router.get(
+    "/benefit/agreements/{code}/statement.{fmt}",
+    tags=["benefit"],
+    responses=file_responses(STATEMENT_FORMATS),
+)
 def summary_download(
     code: str, fmt: str, session: SessionDep, user: CurrentUser, party: str | None = None
 ) -> Response:
@@ -152,7 +157,11 @@ def summary_download(
     return _download(content, fmt, f"{code}{'-' + party if party else ''}")
 
 
-@router.get("/benefit/settlements/{settlement_id}/statement.{fmt}", tags=["benefit"])
+@router.get(
+    "/benefit/settlements/{settlement_id}/statement.{fmt}",
+    tags=["benefit"],
+    responses=file_responses(STATEMENT_FORMATS),
+)
 def statement_download(
     settlement_id: int,
     fmt: str,
@@ -166,11 +175,7 @@ def statement_download(
 
 
 def _download(content: bytes, fmt: str, stem: str) -> Response:
-    return Response(
-        content,
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
-    )
+    return file_response(content, f"{stem}.{fmt}")
 
 
 @router.post(
@@ -231,7 +236,17 @@ def api_settle(
         return [SettleOutPublic(**vars(o)) for o in outcomes]
 
 
-@router.post("/api/benefit/settlements/{settlement_id}/{step}", tags=["benefit"], dependencies=CSRF)
-def api_step(settlement_id: int, step: str, database: DatabaseDep, user: CurrentUser) -> dict:
+class SettlementStepPublic(BaseModel):
+    id: int
+    status: str  # after the step: confirmed or paid
+
+
+@router.post(
+    "/api/benefit/settlements/{settlement_id}/{step}",
+    tags=["benefit"],
+    dependencies=CSRF,
+    response_model=SettlementStepPublic,
+)
+def api_step(settlement_id: int, step: str, database: DatabaseDep, user: CurrentUser):
     """``confirm`` (draft → confirmed) or ``pay`` (confirmed → paid)."""
-    return {"id": settlement_id, "status": _step(database, user, settlement_id, step)}
+    return SettlementStepPublic(id=settlement_id, status=_step(database, user, settlement_id, step))

@@ -29,6 +29,7 @@ from yrdplan.web.deps import (
     actor_of,
     verify_csrf,
 )
+from yrdplan.web.downloads import file_response, file_responses
 from yrdplan.web.render import render
 from yrdplan.web.routes.tasks import _flash_text, flash
 from yrdplan.web.views import bulletins as views
@@ -46,12 +47,12 @@ PORTAL = [Depends(portal_is_open)]
 
 
 def _download(row) -> Response:
-    disposition = "inline" if row.format in ("html", "pdf") else "attachment"
-    return Response(
+    return file_response(
         row.content,
+        row.filename,
         media_type=row.content_type,
+        inline=row.format in ("html", "pdf"),
         headers={
-            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(row.filename)}",
             "X-Content-SHA256": row.sha256,
             # The stored HTML is self-contained: let it load nothing else.
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
@@ -165,7 +166,11 @@ def bulletin_pdf_form(bulletin_id: int, request: Request, database: DatabaseDep,
     return RedirectResponse(f"/bulletins/{bulletin_id}", status_code=303)
 
 
-@router.get("/bulletins/{bulletin_id}/files/{fmt}", tags=["bulletins"])
+@router.get(
+    "/bulletins/{bulletin_id}/files/{fmt}",
+    tags=["bulletins"],
+    responses=file_responses(service.FORMATS),
+)
 def bulletin_download(bulletin_id: int, fmt: str, session: SessionDep, user: OptionalUser):
     """Download a bulletin's .docx, .xlsx, .html or .pdf (published ones for everyone)."""
     return _download(service.bulletin_file(session, user, bulletin_id, fmt))
@@ -253,7 +258,12 @@ def portal_bulletin_page(
     return _page(request, "portal_bulletin.html", data, user)
 
 
-@router.get("/public/bulletins/{bulletin_id}/files/{fmt}", tags=["public"], dependencies=PORTAL)
+@router.get(
+    "/public/bulletins/{bulletin_id}/files/{fmt}",
+    tags=["public"],
+    dependencies=PORTAL,
+    responses=file_responses(service.FORMATS),
+)
 def portal_download(bulletin_id: int, fmt: str, session: SessionDep):
     """Download a published document."""
     return _download(service.bulletin_file(session, None, bulletin_id, fmt))
@@ -314,21 +324,34 @@ class FeedbackCreate(BaseModel):
     plan: str | None = None
 
 
+class FeedbackReceived(BaseModel):
+    """What a visitor's feedback became: its number, and ``pending`` until the office answers."""
+
+    id: int
+    status: str
+
+
 class FeedbackAnswer(BaseModel):
     answer: str
     publish: bool = False
 
 
-@router.get("/api/bulletins", tags=["bulletins"])
+@router.get("/api/bulletins", tags=["bulletins"], response_model=list[views.BulletinSummary])
 def api_bulletins(
     session: SessionDep, user: OptionalUser, status: str | None = None, kind: str | None = None
-) -> list[dict]:
+):
     """Bulletins and evaluations the caller may see (published only, unless the office)."""
     return service.list_bulletins(session, user, status=status, kind=kind)
 
 
-@router.post("/api/bulletins", tags=["bulletins"], status_code=201, dependencies=CSRF)
-def api_build(body: BulletinCreate, database: DatabaseDep, user: OfficeUser) -> dict:
+@router.post(
+    "/api/bulletins",
+    tags=["bulletins"],
+    status_code=201,
+    dependencies=CSRF,
+    response_model=views.BulletinDetailPublic,
+)
+def api_build(body: BulletinCreate, database: DatabaseDep, user: OfficeUser):
     """Build a draft: ``cycle_id`` or ``period`` for a 通报, ``plan`` and ``stage`` for an evaluation."""
     with database.write(actor_of(user)) as session:
         if body.plan or body.stage:
@@ -347,44 +370,63 @@ def api_build(body: BulletinCreate, database: DatabaseDep, user: OfficeUser) -> 
                 period=body.period,
                 issuer=body.issuer,
             )
-        return service.bulletin_public(bulletin, full=True)
+        return views.bulletin_detail_view(session, user, bulletin.id)
 
 
-@router.get("/api/bulletins/{bulletin_id}", tags=["bulletins"])
-def api_bulletin(bulletin_id: int, session: SessionDep, user: OptionalUser) -> dict:
-    return service.bulletin_public(service.readable_bulletin(session, user, bulletin_id), full=True)
+@router.get(
+    "/api/bulletins/{bulletin_id}", tags=["bulletins"], response_model=views.BulletinDetailPublic
+)
+def api_bulletin(bulletin_id: int, session: SessionDep, user: OptionalUser):
+    """The bulletin page's JSON twin (``/bulletins/{id}?format=json``)."""
+    return views.bulletin_detail_view(session, user, bulletin_id)
 
 
-@router.patch("/api/bulletins/{bulletin_id}", tags=["bulletins"], dependencies=CSRF)
-def api_texts(
-    bulletin_id: int, body: BulletinTextsUpdate, database: DatabaseDep, user: OfficeUser
-) -> dict:
+@router.patch(
+    "/api/bulletins/{bulletin_id}",
+    tags=["bulletins"],
+    dependencies=CSRF,
+    response_model=views.BulletinDetailPublic,
+)
+def api_texts(bulletin_id: int, body: BulletinTextsUpdate, database: DatabaseDep, user: OfficeUser):
     """Replace the office's texts of a draft (its files are rendered again)."""
     with database.write(actor_of(user)) as session:
         bulletin = service.set_texts(
             session, user, bulletin_id, body.texts, expected_version=body.row_version
         )
-        return service.bulletin_public(bulletin, full=True)
+        return views.bulletin_detail_view(session, user, bulletin.id)
 
 
-@router.post("/api/bulletins/{bulletin_id}/publish", tags=["bulletins"], dependencies=CSRF)
-def api_publish(bulletin_id: int, database: DatabaseDep, user: OfficeUser) -> dict:
+@router.post(
+    "/api/bulletins/{bulletin_id}/publish",
+    tags=["bulletins"],
+    dependencies=CSRF,
+    response_model=views.BulletinDetailPublic,
+)
+def api_publish(bulletin_id: int, database: DatabaseDep, user: OfficeUser):
     with database.write(actor_of(user)) as session:
-        return service.bulletin_public(service.publish(session, user, bulletin_id), full=True)
+        service.publish(session, user, bulletin_id)
+        return views.bulletin_detail_view(session, user, bulletin_id)
 
 
-@router.post("/api/bulletins/{bulletin_id}/withdraw", tags=["bulletins"], dependencies=CSRF)
-def api_withdraw(
-    bulletin_id: int, body: BulletinWithdraw, database: DatabaseDep, user: OfficeUser
-) -> dict:
+@router.post(
+    "/api/bulletins/{bulletin_id}/withdraw",
+    tags=["bulletins"],
+    dependencies=CSRF,
+    response_model=views.BulletinDetailPublic,
+)
+def api_withdraw(bulletin_id: int, body: BulletinWithdraw, database: DatabaseDep, user: OfficeUser):
     with database.write(actor_of(user)) as session:
-        bulletin = service.withdraw(
-            session, user, bulletin_id, body.reason, expected_version=body.row_version
-        )
-        return service.bulletin_public(bulletin, full=True)
+        service.withdraw(session, user, bulletin_id, body.reason, expected_version=body.row_version)
+        return views.bulletin_detail_view(session, user, bulletin_id)
 
 
-@router.post("/api/feedback", tags=["public"], status_code=201, dependencies=PORTAL + CSRF)
+@router.post(
+    "/api/feedback",
+    tags=["public"],
+    status_code=201,
+    dependencies=PORTAL + CSRF,
+    response_model=FeedbackReceived,
+)
 def api_feedback(body: FeedbackCreate, request: Request, database: DatabaseDep):
     """Leave 意见建议 on a published bulletin or a plan (no log-in; rate- and size-limited)."""
     try:
@@ -402,17 +444,20 @@ def api_feedback(body: FeedbackCreate, request: Request, database: DatabaseDep):
         return JSONResponse({"error": str(err)}, status_code=429)
 
 
-@router.get("/api/feedback", tags=["bulletins"])
-def api_feedback_list(
-    session: SessionDep, user: OfficeUser, status: str | None = None
-) -> list[dict]:
+@router.get("/api/feedback", tags=["bulletins"], response_model=list[views.FeedbackOfficeRow])
+def api_feedback_list(session: SessionDep, user: OfficeUser, status: str | None = None):
     return feedback_service.list_feedback(session, user, status=status)
 
 
-@router.post("/api/feedback/{feedback_id}/answer", tags=["bulletins"], dependencies=CSRF)
+@router.post(
+    "/api/feedback/{feedback_id}/answer",
+    tags=["bulletins"],
+    dependencies=CSRF,
+    response_model=views.FeedbackOfficeRow,
+)
 def api_feedback_answer(
     feedback_id: int, body: FeedbackAnswer, database: DatabaseDep, user: OfficeUser
-) -> dict:
+):
     with database.write(actor_of(user)) as session:
         row = feedback_service.answer_feedback(
             session, user, feedback_id, body.answer, publish=body.publish

@@ -5,16 +5,19 @@ completion. Session cookie + ``X-CSRF-Token`` header, or ``Authorization: Bearer
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from yrdplan.analytics.completion import COMPLETION_DEFINITION
+from yrdplan.domain.evidence import EVIDENCE_TYPES
 from yrdplan.errors import InputError
-from yrdplan.services import checklists, completion, oversight, task_detail, task_edits
+from yrdplan.services import completion, task_edits
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
+from yrdplan.services.imports import ImportOptions, apply_import
 from yrdplan.services.units import list_units
 from yrdplan.web.deps import (
     MAX_ROW_ID,
@@ -29,10 +32,14 @@ from yrdplan.web.deps import (
     actor_of,
     verify_csrf,
 )
+from yrdplan.web.downloads import file_responses
 from yrdplan.web.routes.cycles import evidence_response
 from yrdplan.web.routes.tasks import checklist_response
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import read_upload, upload_limit, upload_source
+from yrdplan.web.views import completion as completion_views
 from yrdplan.web.views import reporting as views
+from yrdplan.web.views import tasks as task_views
+from yrdplan.web.views.imports import ChecklistImportPublic
 
 router = APIRouter(prefix="/api", dependencies=[Depends(verify_csrf)])
 
@@ -106,21 +113,16 @@ class ReviewDecision(BaseModel):
     row_version: VersionField = None
 
 
-class TaskAnswer(BaseModel):
-    """A task as ``GET /api/tasks/{id}`` answers it (its model is the task page's)."""
+class TaskChanged(task_views.TaskPagePublic):
+    """The task as ``GET /api/tasks/{id}`` answers it after a change, and what changed."""
 
-    model_config = ConfigDict(extra="allow")
-    task: dict[str, Any]
-
-
-class TaskChanged(TaskAnswer):
     changed: list[str] = Field(description="The fields that changed.")
 
 
 # --- tasks ------------------------------------------------------------------------------------
 
 
-@router.get("/tasks", tags=["delivery"])
+@router.get("/tasks", tags=["delivery"], response_model=list[task_views.TaskRowPublic])
 def api_tasks(
     session: SessionDep,
     user: CurrentUser,
@@ -130,20 +132,21 @@ def api_tasks(
     status: str | None = None,
     due_by: date | None = None,
     as_of: date | None = None,
-) -> list[dict]:
-    """A plan's tasks you may see: id, plan, label, title, lead_unit, supporting_units,
-    deadline, status (with its rule), percent, …"""
+):
+    """A plan's tasks you may see, as ``yrdplan tasks list --format json`` prints them: id,
+    plan, label, title, lead_unit, supporting_units, deadline, status (with its rule), percent, …
+    """
     filters = task_service.TaskFilter(area=area, unit=unit, status=status, due_by=due_by)
     return task_service.task_rows(session, plan, user, filters=filters, as_of=as_of)
 
 
-@router.get("/tasks/checklist", tags=["delivery"])
+@router.get("/tasks/checklist", tags=["delivery"], responses=file_responses(("xlsx",)))
 def api_checklist(session: SessionDep, user: CurrentUser, plan: str, unit: str | None = None):
     """The plan's checklist (.xlsx); a unit reporter gets its unit's part."""
     return checklist_response(session, user, plan, unit)
 
 
-@router.post("/tasks/checklist", tags=["delivery"])
+@router.post("/tasks/checklist", response_model=ChecklistImportPublic, tags=["delivery"])
 async def api_checklist_import(
     request: Request,
     database: DatabaseDep,
@@ -151,22 +154,22 @@ async def api_checklist_import(
     file: Annotated[UploadFile, File()],
     plan: Annotated[str | None, Form()] = None,
     dry_run: Annotated[bool, Form()] = False,
-) -> dict:
+):
     """Import a filled-in checklist (all or nothing; 400 lists every problem)."""
-    content = await read_upload(file, upload_limit(request))
+    upload = await upload_source(file, upload_limit(request), "checklist.xlsx")
+    options = ImportOptions(plan=plan)
     try:
-        result = checklists.apply_checklist(
-            database, content, plan_ref=plan, user=user, dry_run=dry_run
-        )
+        report = apply_import(database, user, "checklists", upload, options, dry_run=dry_run)
     except InputError as err:
-        raise InputError(f"{file.filename}: {err}") from err  # which upload, as the others say
-    return result.to_dict()
+        raise InputError(f"{upload.name}: {err}") from err  # which upload, as the others say
+    return report.detail.to_dict()
 
 
-@router.get("/tasks/{task_id:int}", tags=["delivery"])
-def api_task(task_id: RowId, session: SessionDep, user: CurrentUser) -> dict:
-    """One task: assignment, status and its rule, sub-tasks, reports, history."""
-    return task_detail.task_detail(session, user, task_id)
+@router.get("/tasks/{task_id:int}", tags=["delivery"], response_model=task_views.TaskPagePublic)
+def api_task(task_id: RowId, session: SessionDep, user: CurrentUser):
+    """One task: assignment, status and its rule, sub-tasks, reports, history (the task page's
+    JSON twin, ``/tasks/{task_id}?format=json``)."""
+    return task_views.task_page(session, user, task_id)
 
 
 @router.patch("/tasks/{task_id:int}", tags=["delivery"], response_model=TaskChanged)
@@ -178,11 +181,15 @@ def api_task_update(task_id: RowId, body: TaskUpdateIn, database: DatabaseDep, u
             session, task_id, change, user=user, expected_version=body.row_version
         )
     with database.read() as session:
-        return {"changed": change.changed, **task_detail.task_detail(session, user, task_id)}
+        page = task_views.task_page(session, user, task_id)
+        return TaskChanged(**dict(page), changed=change.changed)
 
 
 @router.post(
-    "/tasks/{task_id:int}/subtasks", tags=["delivery"], status_code=201, response_model=TaskAnswer
+    "/tasks/{task_id:int}/subtasks",
+    tags=["delivery"],
+    status_code=201,
+    response_model=task_views.TaskPagePublic,
 )
 def api_subtask(task_id: RowId, body: SubtaskCreate, database: DatabaseDep, user: OfficeUser):
     """Split a task into a new sub-task (office)."""
@@ -192,11 +199,11 @@ def api_subtask(task_id: RowId, body: SubtaskCreate, database: DatabaseDep, user
     with database.write(actor_of(user)) as session:
         sub_id = task_edits.add_subtask(session, task_id, body.title, user=user, change=change).id
     with database.read() as session:
-        return task_detail.task_detail(session, user, sub_id)
+        return task_views.task_page(session, user, sub_id)
 
 
-@router.get("/units", tags=["delivery"])
-def api_units(session: SessionDep, user: CurrentUser, plan: str | None = None) -> list[dict]:
+@router.get("/units", tags=["delivery"], response_model=list[task_views.UnitPublic])
+def api_units(session: SessionDep, user: CurrentUser, plan: str | None = None):
     """Units, or one plan's registry of them."""
     return list_units(session, plan)
 
@@ -310,7 +317,11 @@ async def api_add_evidence(
         )
 
 
-@router.get("/reports/{report_id}/evidence/{file_id}", tags=["delivery"])
+@router.get(
+    "/reports/{report_id}/evidence/{file_id}",
+    tags=["delivery"],
+    responses=file_responses(EVIDENCE_TYPES, "The evidence file"),
+)
 def api_evidence(report_id: RowId, file_id: RowId, session: SessionDep, user: CurrentUser):
     return evidence_response(session, user, report_id, file_id)
 
@@ -343,14 +354,16 @@ def api_review_queue(session: SessionDep, user: OfficeUser) -> views.ReviewPageP
 # --- completion and watch list ----------------------------------------------------------------
 
 
-@router.get("/completion", tags=["delivery"])
+@router.get(
+    "/completion", tags=["delivery"], response_model=completion_views.CompletionAnswerPublic
+)
 def api_completion(
     session: SessionDep,
     plan: str | None = None,
     by: str = "plan",
     over_time: bool = False,
     as_of: str | None = None,
-) -> dict:
+):
     """Completion rates (public): rows of group, total, completed, suspended, rate, with the
     definition they follow."""
     if over_time:
@@ -359,15 +372,16 @@ def api_completion(
         rows = completion.completion_trend(session, plan)
     else:
         rows = completion.completion_rows(session, plan, by, as_of=parse_iso_date(as_of, "as_of"))
-    return {
-        "by": "date" if over_time else by,
-        "plan": plan,
-        "rows": rows,
-        "definition": completion.COMPLETION_DEFINITION,
-    }
+    return completion_views.CompletionAnswerPublic(
+        by="date" if over_time else by,
+        plan=plan,
+        rows=rows,
+        definition=COMPLETION_DEFINITION,
+    )
 
 
-@router.get("/delivery/watch", tags=["delivery"])
-def api_watch(session: SessionDep, user: CurrentUser, plan: str | None = None) -> dict:
-    """Raised blockers and overdue or lagging tasks with the responsible unit."""
-    return oversight.watchlist(session, user, plan)
+@router.get("/delivery/watch", tags=["delivery"], response_model=completion_views.WatchPagePublic)
+def api_watch(session: SessionDep, user: CurrentUser, plan: str | None = None):
+    """Raised blockers and overdue or lagging tasks with the responsible unit (the watch list's
+    JSON twin, ``/tasks/watch?format=json``)."""
+    return completion_views.watch_page(session, user, plan)

@@ -6,31 +6,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from yrdplan.services.computed import cached, who
-from yrdplan.services.overview import overview_data
 from yrdplan.services.portal import portal_open
-from yrdplan.web.deps import DatabaseDep, LanguageDep, OptionalUser, SessionDep
+from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
 from yrdplan.web.render import render
+from yrdplan.web.views import overview as views
 
 router = APIRouter()
 
 
-@router.get("/", include_in_schema=False)
-def home(
-    request: Request,
-    session: SessionDep,
-    database: DatabaseDep,
-    user: OptionalUser,
-    lang: LanguageDep,
-):
+@router.get("/", response_model=views.OverviewPagePublic, tags=["overview"])
+def home(request: Request, session: SessionDep, database: DatabaseDep, user: OptionalUser):
+    """Counts, each plan's completion and the targets by warning level; an anonymous visitor is
+    sent to the public portal (or to log in while it is closed)."""
     if user is None:
-        # An anonymous visitor's home is the public portal, or the log-in while it is closed.
         target = "/public" if portal_open(session) else "/login"
         query = request.url.query
         return RedirectResponse(target + (f"?{query}" if query else ""), status_code=303)
-    data = dict(
-        cached(
-            session, ("overview", who(user), lang), lambda s: overview_data(s, user, database, lang)
-        )
+    model = cached(
+        session, ("overview", who(user)), lambda s: views.overview_page(s, user, database)
     )
-    data["user"] = {"username": user.username, "role": user.role}
-    return render(request, "home.html", data, user)
+    model = model.model_copy(update={"user": views.me_public(user)})
+    return render(request, "home.html", model.model_dump(mode="json"), user)

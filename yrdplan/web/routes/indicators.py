@@ -3,59 +3,38 @@ correction; and the API for indicators, observations, targets and the monitor.""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from yrdplan.domain.indicators import Observation
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, PermissionDenied
-from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services import indicator_data
 from yrdplan.services.catalogue import stored_indicators
 from yrdplan.services.computed import cached
-from yrdplan.services.indicator_data import ImportFailed
-from yrdplan.services.monitor import (
-    MonitorOptions,
-    current_results,
-    public_row,
-    rows_for,
-    run_monitor,
-)
-from yrdplan.services.monitor_views import (
-    LEVEL_COLOURS,
-    NO_DATA_COLOUR,
-    indicator_view_data,
-    indicators_view_data,
-)
-from yrdplan.store.repos import regions as region_repo
+from yrdplan.services.import_report import ImportFailed
+from yrdplan.services.imports import ImportOptions, import_file
+from yrdplan.services.monitor import MonitorOptions, current_results
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,
     OptionalUser,
     SessionDep,
     actor_of,
+    language,
     verify_csrf,
 )
+from yrdplan.web.i18n import translate
+from yrdplan.web.monitor_render import fill_text_keys, indicator_figure
 from yrdplan.web.render import render, wants_json
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.uploads import upload_limit, upload_source
+from yrdplan.web.views import indicators as views
 
 router = APIRouter()
-
-STATUS_ZH = {
-    "achieved": "已达成",
-    "on_track": "正常推进",
-    "moderate": "进展一般",
-    "limited": "进展缓慢",
-    "deteriorating": "趋势恶化",
-    "insufficient_data": "数据不足",
-}
 
 
 def _can_import(user: UserInfo | None) -> bool:
@@ -70,30 +49,7 @@ def _require_importer(user: UserInfo) -> UserInfo:
     return user
 
 
-def status_map_svg(session: Session, map_rows: list[dict], code: str) -> str:
-    """The 41 cities coloured by the warning level of their latest status for one indicator."""
-    by_code = {m["code"]: m for m in map_rows}
-    areas = []
-    for city, name, geometry in region_repo.outlines(session, "city"):
-        row = by_code.get(city, {})
-        level = row.get("warning")
-        status = STATUS_ZH.get(row.get("status"), "无数据")
-        basis = "（按趋势）" if row.get("basis") == "trend" else ""
-        areas.append(
-            MapArea(
-                city,
-                name,
-                geometry,
-                fill=LEVEL_COLOURS.get(level, NO_DATA_COLOUR),
-                tooltip=f"{name}：{status}{basis}",
-                href=f"/indicators/{code}?regions={city}",
-                label=name.removesuffix("市"),
-            )
-        )
-    return render_svg_map(areas, width=560, title="最新状态（41城）")
-
-
-@router.get("/indicators", include_in_schema=False)
+@router.get("/indicators", response_model=views.IndicatorsPagePublic, tags=["indicators"])
 def indicators_page(
     request: Request,
     session: SessionDep,
@@ -101,30 +57,27 @@ def indicators_page(
     user: OptionalUser,
     region: str | None = None,
 ):
+    """Every target's status with its calculation (of one region, if asked), and the catalogue."""
     region = region or None
     data = dict(
         cached(
             session,
             ("indicators.view", region),
-            lambda s: indicators_view_data(
+            lambda s: views.indicators_page(
                 current_results(s, database), stored_indicators(s), region=region
-            ),
+            ).model_dump(mode="json"),
         )
     )
     data["can_import"] = _can_import(user)
-    return render(request, "indicators.html", data, user, extra={"status_zh": STATUS_ZH})
+    return render(request, "indicators.html", data, user)
 
 
-@router.get("/indicators/import", include_in_schema=False)
+@router.get("/indicators/import", response_model=views.ImportFormPublic, tags=["indicators"])
 def import_form(request: Request, user: CurrentUser):
+    """The form to upload observations (the office, an admin, a data steward)."""
     _require_importer(user)
-    data = {
-        "report": None,
-        "error": None,
-        "problems": [],
-        "regions": user.region_codes if not user.can_manage else None,
-    }
-    return render(request, "indicators_import.html", data, user)
+    model = views.import_form(user)
+    return render(request, "indicators_import.html", model.model_dump(mode="json"), user)
 
 
 @router.post("/indicators/import", include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -137,8 +90,7 @@ async def import_upload(
     vintage: Annotated[str, Form()] = "",
 ):
     _require_importer(user)
-    content = await read_upload(file, upload_limit(request))
-    name = Path(file.filename or "observations.csv").name or "observations.csv"
+    upload = await upload_source(file, upload_limit(request), "observations.csv")
     data = {
         "report": None,
         "error": None,
@@ -146,28 +98,19 @@ async def import_upload(
         "regions": None if user.can_manage else user.region_codes,
     }
     status = 200
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        try:
-            with database.write(actor_of(user)) as session:
-                report = indicator_data.import_observations(
-                    session,
-                    path,
-                    source=source.strip(),
-                    vintage=vintage.strip() or None,
-                    user=user,
-                    progress=False,
-                )
-            data["report"] = report.to_dict()
-        except ImportFailed as err:
-            data["error"] = str(err)
-            data["problems"] = [p.to_dict() for p in err.problems]
-            status = 400
+    options = ImportOptions(source=source.strip(), vintage=vintage.strip() or None)
+    try:
+        with database.write(actor_of(user)) as session:
+            report = import_file(session, user, "observations", upload, options)
+        data["report"] = report.to_dict()
+    except ImportFailed as err:
+        data["error"] = str(err)
+        data["problems"] = [p.to_dict() for p in err.problems]
+        status = 400
     return render(request, "indicators_import.html", data, user, status_code=status)
 
 
-@router.get("/indicators/{code}", include_in_schema=False)
+@router.get("/indicators/{code}", response_model=views.IndicatorPagePublic, tags=["indicators"])
 def indicator_page(
     code: str,
     request: Request,
@@ -176,21 +119,30 @@ def indicator_page(
     user: OptionalUser,
     regions: str | None = None,
 ):
+    """One indicator: the series of the chosen regions (default: those with targets) against
+    the target paths, the calculation, a map of the latest status in the 41 cities, the tasks."""
     chosen = [c.strip() for c in (regions or "").replace("，", ",").split(",") if c.strip()] or None
     key = ("indicators.one", code, tuple(chosen) if chosen else None)
 
     def build(s):
-        return indicator_view_data(s, current_results(s, database), code, chosen)
+        page = views.indicator_page(s, current_results(s, database), code, chosen)
+        return page.model_dump(mode="json")
 
     data = dict(cached(session, key, build))
     data["can_edit"] = _can_import(user)
-    extra = {"status_zh": STATUS_ZH}
-    if not wants_json(request):
-        extra["map_svg"] = cached(
-            session,
-            ("indicators.map", *key[1:]),
-            lambda s: status_map_svg(s, cached(s, key, build)["map"], code),
-        )
+    if wants_json(request):
+        return render(request, "indicator.html", data, user)
+    lang = language(request)
+
+    def t(text_key: str) -> str:
+        return translate(text_key, lang)
+
+    svg = cached(
+        session,
+        ("indicators.map", *key[1:]),
+        lambda s: views.status_map_svg(s, cached(s, key, build)["map"], code),
+    )
+    extra = {"map_svg": fill_text_keys(svg, t), "chart": indicator_figure(data, t)}
     return render(request, "indicator.html", data, user, extra=extra)
 
 
@@ -228,14 +180,6 @@ def correct_value(
     return RedirectResponse(f"/indicators/{code}?regions={region_code.strip()}", status_code=303)
 
 
-def _members(session: Session, code: str) -> set[str]:
-    """A region code, or the member codes of a region group."""
-    for group in region_repo.list_groups(session):
-        if group.code == code:
-            return set(group.members)
-    return {code}
-
-
 # -- API --------------------------------------------------------------------------------------
 
 
@@ -251,28 +195,27 @@ class ObservationIn(BaseModel):
     note: str = ""
 
 
-@router.get("/api/indicators", tags=["indicators"])
-def api_indicators(session: SessionDep) -> list[dict]:
+@router.get("/api/indicators", response_model=list[views.IndicatorPublic], tags=["indicators"])
+def api_indicators(session: SessionDep):
     """The indicator catalogue."""
-    return [indicator_data.indicator_public(i) for i in stored_indicators(session).values()]
+    return views.catalogue(session)
 
 
-@router.get("/api/indicators/{code}", tags=["indicators"])
-def api_indicator(code: str, session: SessionDep) -> dict:
+@router.get(
+    "/api/indicators/{code}", response_model=views.IndicatorDetailPublic, tags=["indicators"]
+)
+def api_indicator(code: str, session: SessionDep):
     """One catalogue entry with its current targets."""
-    indicator = indicator_data.get_indicator(session, code)
-    return indicator_data.indicator_public(indicator) | {
-        "targets": indicator_data.list_targets(session, indicator=indicator.code)
-    }
+    return views.indicator_detail(session, code)
 
 
-@router.get("/api/observations", tags=["indicators"])
+@router.get("/api/observations", response_model=list[views.ObservationPublic], tags=["indicators"])
 def api_observations(
     session: SessionDep,
     region: str | None = None,
     indicator: str | None = None,
     vintage: str | None = None,
-) -> list[dict]:
+):
     """Current observations (or as of a past vintage); each says whether it is simulated."""
     return indicator_data.list_observations(
         session, region=region, indicator=indicator, vintage=vintage
@@ -306,15 +249,13 @@ def api_add_observations(
     return report.to_dict()
 
 
-@router.get("/api/targets", tags=["indicators"])
-def api_targets(
-    session: SessionDep, region: str | None = None, indicator: str | None = None
-) -> list[dict]:
+@router.get("/api/targets", response_model=list[views.TargetPublic], tags=["indicators"])
+def api_targets(session: SessionDep, region: str | None = None, indicator: str | None = None):
     """Current targets (a region's include those of its region groups)."""
     return indicator_data.list_targets(session, region=region, indicator=indicator)
 
 
-@router.get("/api/monitor", tags=["indicators"])
+@router.get("/api/monitor", response_model=list[views.MonitorApiRowPublic], tags=["indicators"])
 def api_monitor(
     session: SessionDep,
     database: DatabaseDep,
@@ -324,24 +265,15 @@ def api_monitor(
     as_of: Annotated[date | None, Query(description="boundaries of this day")] = None,
     until: str | None = None,
     trends: bool = False,
-) -> list[dict]:
+):
     """One row per region × indicator × target (the `yrdplan monitor --format json` fields, plus
     ``simulated``). Past vintages, boundaries or periods are computed on request, not stored."""
-    if vintage or as_of or until:
-        options = MonitorOptions(
-            region=region,
-            indicator=indicator,
-            vintage=vintage,
-            boundaries=as_of,
-            until=until,
-            include_trends=trends,
-        )
-        rows = run_monitor(session, options, store=False).rows
-    else:
-        rows = rows_for(current_results(session, database), indicator=indicator)
-        if region:
-            wanted = _members(session, region)
-            rows = [r for r in rows if r["region_code"] in wanted]
-        if not trends:
-            rows = [r for r in rows if r["comparator"] != "none"]
-    return [public_row(r) | {"simulated": bool(r["simulated"])} for r in rows]
+    options = MonitorOptions(
+        region=region,
+        indicator=indicator,
+        vintage=vintage,
+        boundaries=as_of,
+        until=until,
+        include_trends=trends,
+    )
+    return views.monitor_rows(session, database, options)

@@ -33,6 +33,7 @@ from yrdplan.web.deps import (
     language,
     verify_csrf,
 )
+from yrdplan.web.downloads import file_response, file_responses
 from yrdplan.web.i18n import field_message
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.uploads import read_upload, upload_limit
@@ -618,18 +619,11 @@ def imports_page(request: Request, session: SessionDep, user: CurrentUser):
     return render(request, "office_imports.html", model.model_dump(mode="json"), user)
 
 
-@router.get("/imports/templates/{kind}.{fmt}")
+@router.get("/imports/templates/{kind}.{fmt}", responses=file_responses(("csv", "xlsx")))
 def import_template(kind: str, fmt: str, user: CurrentUser) -> Response:
     """A template (.csv or .xlsx): a header row and an example row."""
     name, content = import_preview.template_file(kind, fmt)
-    media = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    )
-    return Response(
-        content, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
-    )
+    return file_response(content, name)
 
 
 @router.post("/imports", include_in_schema=False, dependencies=CSRF)
@@ -752,12 +746,8 @@ async def change_setting(request: Request, database: DatabaseDep, user: CurrentU
     )
 
 
-@router.get("/office", include_in_schema=False)
+@router.get("/office", response_model=views.OfficeHubPublic)
 def office_hub(request: Request, user: CurrentUser):
     """Where the office's administration pages are."""
-    links = ["/units", "/catalogue", "/targets", "/imports", "/settings"]
-    if user.role == "admin":
-        links.insert(0, "/users")
-    if not user.can_manage:
-        links = ["/imports"] if user.role == "data_steward" else []
-    return render(request, "office_hub.html", {"links": links}, user)
+    model = views.office_hub_view(user)
+    return render(request, "office_hub.html", model.model_dump(mode="json"), user)

@@ -3,23 +3,17 @@ versions and their diff, and links to the plan above."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
-from yrdplan.domain.plans import NODE_KINDS, PLAN_KINDS
 from yrdplan.errors import InputError
-from yrdplan.ingest.clean import clean_text
-from yrdplan.ingest.plan_text import parse_plan
 from yrdplan.services import plans as plan_service
+from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.store.repos import plans as plan_repo
-from yrdplan.store.schema import NodeLink, Plan, PlanNode, PlanVersion, Task
 from yrdplan.web.deps import (
     MAX_ROW_ID,
     CurrentUser,
@@ -34,163 +28,17 @@ from yrdplan.web.deps import (
 )
 from yrdplan.web.render import render
 from yrdplan.web.routes.tasks import _flash_text, flash
-from yrdplan.web.uploads import read_upload, upload_limit
-from yrdplan.web.views.plan_sources import plan_sources_view
+from yrdplan.web.uploads import upload_limit, upload_source
+from yrdplan.web.views import plans as views
 
 router = APIRouter()
-KIND_LABELS = {
-    "outline": "规划纲要",
-    "implementation_plan": "实施方案",
-    "action_plan": "行动计划",
-    "annual_priorities": "工作要点",
-    "guidance": "指导意见",
-}
 
 
-def plans_view_data(session: Session, user: UserInfo | None) -> dict:
-    task_counts = dict(
-        session.execute(select(Task.plan_id, func.count()).group_by(Task.plan_id)).all()
-    )
-    rows = []
-    for plan in plan_repo.list_plans(session):
-        if plan.status == "draft" and not plan_service.may_read_drafts(user):
-            continue
-        rows.append(
-            {
-                "id": plan.id,
-                "code": plan.code,
-                "title": plan.title,
-                "kind": plan.kind,
-                "kind_label": KIND_LABELS.get(plan.kind, plan.kind),
-                "region": plan.region_code,
-                "version": plan.current_version,
-                "status": plan.status,
-                "tasks": task_counts.get(plan.id, 0),
-                "parent_id": plan.parent_plan_id,
-            }
-        )
-    return {"plans": rows, "kinds": [{"code": k, "label": KIND_LABELS[k]} for k in PLAN_KINDS]}
-
-
-def _segments(text: str, marks: list[tuple[int, str]]) -> list[dict]:
-    """A node's clean text split so that each target's phrase can be highlighted.
-
-    ``marks`` are (target index, the target's phrase as cleaned); each is looked for once, in
-    document order, after the previous one.
-    """
-    pieces, cursor = [], 0
-    for index, phrase in marks:
-        at = text.find(phrase, cursor) if phrase else -1
-        if at < 0:
-            continue
-        pieces.append({"text": text[cursor:at], "target": None})
-        pieces.append({"text": phrase, "target": index})
-        cursor = at + len(phrase)
-    pieces.append({"text": text[cursor:], "target": None})
-    return [p for p in pieces if p["text"]]
-
-
-def plan_view_data(session: Session, plan: Plan, version: PlanVersion) -> dict:
-    nodes = plan_repo.nodes_of(session, version)
-    targets = plan_repo.targets_of(session, version)
-    depth: dict[int, int] = {}
-    for node in nodes:
-        depth[node.id] = depth.get(node.parent_id, -1) + 1 if node.parent_id else 0
-    source = version.original_text
-    # Targets point into the original (perhaps traditional, glossed) text; show them in the
-    # node's clean text by cleaning the same span the way the importer did.
-    phrases = [clean_text(source[t.start : t.end]).text.strip() for t in targets]
-    marks_of: dict[int | None, list[tuple[int, str]]] = {}
-    for index, target in enumerate(targets):
-        marks_of.setdefault(target.node_id, []).append((index, phrases[index]))
-    versions = session.scalars(
-        select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.version)
-    )
-    sources = plan_sources_view(session, version, bool(plan.region_code))
-    links = session.scalar(
-        select(func.count())
-        .select_from(NodeLink)
-        .where(NodeLink.lower_node_id.in_([n.id for n in nodes]))
-    )
-    return {
-        "plan": {
-            "id": plan.id,
-            "code": plan.code,
-            "title": plan.title,
-            "kind": plan.kind,
-            "kind_label": KIND_LABELS.get(plan.kind, plan.kind),
-            "region": plan.region_code,
-            "issuer": plan.issuer,
-            "issued_on": plan.issued_on,
-            "parent_id": plan.parent_plan_id,
-            "status": plan.status,
-        },
-        "version": {
-            "number": version.version,
-            "status": version.status,
-            "source_name": version.source_name,
-            "confirmed_at": version.confirmed_at,
-        },
-        "versions": [
-            {"number": v.version, "status": v.status, "created_at": v.created_at} for v in versions
-        ],
-        "problems": version.problems,
-        "nodes": [
-            {
-                "id": n.id,
-                "key": n.node_key,
-                "parent_id": n.parent_id,
-                "depth": depth[n.id],
-                "kind": n.kind,
-                "label": n.label,
-                "ordinal": n.ordinal,
-                "path": n.path,
-                "title": n.title,
-                "is_task": n.is_task,
-                "start": n.start,
-                "end": n.end,
-                "source": _segments(n.text, marks_of.get(n.id, [])),
-                "original": source[n.start : n.end],
-            }
-            for n in nodes
-        ],
-        "targets": [
-            {
-                "index": i,
-                "node_id": t.node_id,
-                "indicator": t.indicator,
-                "indicator_code": t.indicator_code,
-                "comparator": t.comparator,
-                "value": t.value,
-                "value_high": t.value_high,
-                "unit": t.unit,
-                "year": t.year,
-                "base_year": t.base_year,
-                "relative_change": t.relative_change,
-                "standard": t.standard,
-                "kind": t.kind,
-                "table": t.table_key,
-                "note": t.note,
-                "text": phrases[i],
-                "original": source[t.start : t.end],
-            }
-            for i, t in enumerate(targets)
-        ],
-        "counts": {
-            "nodes": len(nodes),
-            "tasks": sum(n.is_task for n in nodes),
-            "targets": len(targets),
-            "baselines": len(sources.baselines),
-        },
-        "sources": sources.model_dump(mode="json"),
-        "links": links,
-        "node_kinds": list(NODE_KINDS),
-    }
-
-
-@router.get("/plans", include_in_schema=False)
+@router.get("/plans", response_model=views.PlansPagePublic, tags=["plans"])
 def plans_page(request: Request, session: SessionDep, user: OptionalUser):
-    return render(request, "plans.html", plans_view_data(session, user), user)
+    """Every plan the user may read (drafts only for the office), with its task count."""
+    model = views.plans_page(session, user)
+    return render(request, "plans.html", model.model_dump(mode="json"), user)
 
 
 @router.post("/plans/import", include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -204,38 +52,39 @@ async def import_page(
     parent: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
 ):
-    content = await read_upload(file, upload_limit(request))
-    # Keep the user's file name (without any folder part) so errors name the file they chose.
-    name = Path(file.filename or "plan.txt").name or "plan.txt"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        parsed = parse_plan(path, name=file.filename)
-    meta = plan_service.PlanMeta(
-        kind=kind, code=code or None, region=region or None, parent=parent or None
+    upload = await upload_source(file, upload_limit(request), "plan.txt")
+    options = ImportOptions(
+        plan_kind=kind, plan=code or None, region=region or None, parent=parent or None
     )
     with database.write(actor_of(user)) as session:
-        result = plan_service.import_plan(session, parsed, meta, user=user)
+        result = import_file(session, user, "plans", upload, options)
     return RedirectResponse(f"/plans/{result.plan_id}/versions/{result.version}", status_code=303)
 
 
 def _version_page(
     request: Request, session: Session, user: UserInfo | None, ref: str, number: int | None
 ):
-    plan, version = plan_service.readable_version(session, user, ref, number)
-    data = plan_view_data(session, plan, version)
-    return render(request, "plan.html", data, user, extra={"flash": _flash_text(request)})
+    model = views.plan_page(session, user, ref, number)
+    return render(
+        request,
+        "plan.html",
+        model.model_dump(mode="json"),
+        user,
+        extra={"flash": _flash_text(request)},
+    )
 
 
-@router.get("/plans/{ref}", include_in_schema=False)
+@router.get("/plans/{ref}", response_model=views.PlanPagePublic, tags=["plans"])
 def plan_page(ref: str, request: Request, session: SessionDep, user: OptionalUser):
+    """A plan's version in force (the office: its newest draft), as the review page shows it."""
     return _version_page(request, session, user, ref, None)
 
 
-@router.get("/plans/{ref}/versions/{number}", include_in_schema=False)
+@router.get("/plans/{ref}/versions/{number}", response_model=views.PlanPagePublic, tags=["plans"])
 def plan_version_page(
     ref: str, number: RowId, request: Request, session: SessionDep, user: OptionalUser
 ):
+    """One version of a plan: its tree, source text, targets, tables, baselines and problems."""
     return _version_page(request, session, user, ref, number)
 
 
@@ -293,12 +142,12 @@ def edit_node(
                     f"“{split_at.strip()}” does not start anywhere after the beginning of this node's text"
                 )
             plan_service.split_node(session, node_id, position)
-        version = session.get(PlanVersion, node.version_id)
+        version = plan_repo.version_of_node(session, node_id)
         target = f"/plans/{version.plan_id}/versions/{version.version}#node-{node_id}"
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/plans/{ref}/diff", include_in_schema=False)
+@router.get("/plans/{ref}/diff", response_model=views.DiffPagePublic, tags=["plans"])
 def diff_page(
     ref: str,
     request: Request,
@@ -307,65 +156,16 @@ def diff_page(
     old: Annotated[int, Query(ge=1, le=MAX_ROW_ID)] = 1,
     new: RowIdQuery = None,
 ):
-    plan = plan_repo.find_plan(session, ref)
-    new = new or plan_repo.latest_version_number(session, plan)
-    data = {
-        "plan": {"id": plan.id, "code": plan.code, "title": plan.title},
-        "from": old,
-        "to": new,
-        "diff": plan_service.diff_versions(session, plan.id, old, new).to_dict(),
-    }
-    return render(request, "plan_diff.html", data, user)
+    """What changed between two versions of a plan (office and admin)."""
+    model = views.diff_page(session, ref, old, new)
+    return render(request, "plan_diff.html", model.model_dump(mode="json"), user)
 
 
-def links_view_data(session: Session, plan: Plan) -> dict:
-    version = plan_repo.get_version(session, plan)
-    lower = {n.id: n for n in plan_repo.nodes_of(session, version)}
-    links = session.scalars(
-        select(NodeLink)
-        .where(NodeLink.lower_node_id.in_(list(lower)))
-        .order_by(NodeLink.lower_node_id, NodeLink.score.desc())
-    ).all()
-    upper = {
-        n.id: n
-        for n in session.scalars(
-            select(PlanNode).where(PlanNode.id.in_([x.upper_node_id for x in links]))
-        )
-    }
-    parent = session.get(Plan, plan.parent_plan_id) if plan.parent_plan_id else None
-    return {
-        "plan": {"id": plan.id, "code": plan.code, "title": plan.title},
-        "parent": {"id": parent.id, "title": parent.title} if parent else None,
-        "candidates": [
-            {"id": p.id, "title": p.title}
-            for p in plan_repo.list_plans(session)
-            if p.id != plan.id and p.status == "confirmed"
-        ],
-        "links": [
-            {
-                "id": x.id,
-                "status": x.status,
-                "score": x.score,
-                "lower": {
-                    "id": x.lower_node_id,
-                    "label": lower[x.lower_node_id].label,
-                    "title": lower[x.lower_node_id].title,
-                },
-                "upper": {
-                    "id": x.upper_node_id,
-                    "label": upper[x.upper_node_id].label,
-                    "title": upper[x.upper_node_id].title,
-                },
-            }
-            for x in links
-        ],
-    }
-
-
-@router.get("/plans/{ref}/links", include_in_schema=False)
+@router.get("/plans/{ref}/links", response_model=views.LinksPagePublic, tags=["plans"])
 def links_page(ref: str, request: Request, session: SessionDep, user: OptionalUser):
-    plan = plan_service.readable_plan(session, user, ref)
-    return render(request, "plan_links.html", links_view_data(session, plan), user)
+    """The links from the plan's tasks to the nodes of the plan above it."""
+    model = views.links_page(session, user, ref)
+    return render(request, "plan_links.html", model.model_dump(mode="json"), user)
 
 
 @router.post(
@@ -386,25 +186,20 @@ def decide(
         raise InputError(f"decision {decision!r} is not confirm or reject")
     with database.write(actor_of(user)) as session:
         link = plan_service.decide_link(session, link_id, decision == "confirm", user=user)
-        version = session.get(PlanVersion, session.get(PlanNode, link.lower_node_id).version_id)
+        version = plan_repo.version_of_node(session, link.lower_node_id)
     return RedirectResponse(f"/plans/{version.plan_id}/links", status_code=303)
 
 
 # --- API ------------------------------------------------------------------------------------------
 
 
-@router.get("/api/plans", tags=["plans"])
-def api_plans(session: SessionDep, user: OptionalUser) -> list[dict]:
-    """Stored plans (drafts only for the office): id, code, title, kind, region, version, status."""
-    return [
-        p
-        for p in plan_service.list_plans_public(session)
-        if p["status"] != "draft" or plan_service.may_read_drafts(user)
-    ]
+@router.get("/api/plans", response_model=views.PlansPagePublic, tags=["plans"])
+def api_plans(session: SessionDep, user: OptionalUser):
+    """The plan list (drafts only for the office): what `/plans?format=json` answers."""
+    return views.plans_page(session, user)
 
 
-@router.get("/api/plans/{ref}", tags=["plans"])
-def api_plan(ref: str, session: SessionDep, user: OptionalUser, version: RowIdQuery = None) -> dict:
-    """One plan version with its nodes, targets and problems (the review page's data)."""
-    plan, row = plan_service.readable_version(session, user, ref, version)
-    return plan_view_data(session, plan, row)
+@router.get("/api/plans/{ref}", response_model=views.PlanPagePublic, tags=["plans"])
+def api_plan(ref: str, session: SessionDep, user: OptionalUser, version: RowIdQuery = None):
+    """One plan version with its nodes, targets and problems: what its review page shows."""
+    return views.plan_page(session, user, ref, version)

@@ -14,6 +14,7 @@ from yrdplan.services import regional as service
 from yrdplan.web.deps import CurrentUser, DatabaseDep, OptionalUser, SessionDep, verify_csrf
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.views import regional as views
+from yrdplan.web.views import regional_results as results
 
 router = APIRouter()
 
@@ -82,7 +83,12 @@ def benchmark_page(
 # -- API ----------------------------------------------------------------------------------------
 
 
-@router.get("/api/regional/disparity", tags=["regional"])
+@router.get(
+    "/api/regional/disparity",
+    tags=["regional"],
+    response_model=results.DisparityResultPublic,
+    response_model_exclude_unset=True,
+)
 def api_disparity(
     session: SessionDep,
     indicator: str,
@@ -91,14 +97,19 @@ def api_disparity(
     by: str | None = None,
     weight: str | None = None,
     level: str = "city",
-) -> dict:
+):
     """The object `yrdplan disparity --format json` prints."""
     return service.disparity_of(
         session, indicator, period, regions=regions, by=by, weight=weight, level=level
     )
 
 
-@router.get("/api/regional/convergence", tags=["regional"])
+@router.get(
+    "/api/regional/convergence",
+    tags=["regional"],
+    response_model=results.ConvergenceResultPublic,
+    response_model_exclude_unset=True,
+)
 def api_convergence(
     session: SessionDep,
     indicator: str,
@@ -106,12 +117,14 @@ def api_convergence(
     end: str,
     regions: str | None = None,
     clubs: str | None = None,
-) -> dict:
+):
     """The object `yrdplan convergence --format json` prints (``start``/``end`` = --from/--to)."""
     return service.convergence_of(session, indicator, start, end, regions=regions, clubs=clubs)
 
 
-@router.get("/api/regional/benchmark", tags=["regional"])
+@router.get(
+    "/api/regional/benchmark", tags=["regional"], response_model=results.BenchmarkResultPublic
+)
 def api_benchmark(
     session: SessionDep,
     indicator: str,
@@ -119,21 +132,21 @@ def api_benchmark(
     regions: str | None = None,
     peers: str | None = None,
     level: str = "city",
-) -> dict:
+):
     """The object `yrdplan benchmark --format json` prints."""
     return service.benchmark_of(
         session, indicator, period, regions=regions, peers=peers, level=level
     )
 
 
-@router.get("/api/index/builds", tags=["regional"])
-def api_builds(session: SessionDep) -> list[dict]:
+@router.get("/api/index/builds", tags=["regional"], response_model=list[results.IndexBuildSummary])
+def api_builds(session: SessionDep):
     """Stored index builds, newest first."""
     return index_builds.list_builds(session)
 
 
-@router.get("/api/index/builds/latest", tags=["regional"])
-def api_latest_build(database: DatabaseDep) -> dict:
+@router.get("/api/index/builds/latest", tags=["regional"], response_model=results.LeagueTablePublic)
+def api_latest_build(database: DatabaseDep):
     """The latest build, as `yrdplan index build --format json` prints it."""
     table = service.league_table(database)
     if table is None:
@@ -141,16 +154,23 @@ def api_latest_build(database: DatabaseDep) -> dict:
     return table
 
 
-@router.get("/api/index/builds/{build_id}", tags=["regional"])
-def api_build(database: DatabaseDep, build_id: int) -> dict:
+@router.get(
+    "/api/index/builds/{build_id}", tags=["regional"], response_model=results.LeagueTablePublic
+)
+def api_build(database: DatabaseDep, build_id: int):
     return service.league_table(database, build_id)
 
 
-@router.post("/api/index/builds", tags=["regional"], dependencies=[Depends(verify_csrf)])
+@router.post(
+    "/api/index/builds",
+    tags=["regional"],
+    dependencies=[Depends(verify_csrf)],
+    response_model=results.LeagueTablePublic,
+)
 def api_build_index(
     database: DatabaseDep,
     user: CurrentUser,
     config: Annotated[str, Body(embed=True, description="The index config, TOML text.")],
-) -> dict:
+):
     """Build the index from a TOML config and store it (office or admin)."""
     return index_builds.build_index(database, config, user, where="config")

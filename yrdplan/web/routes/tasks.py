@@ -1,5 +1,6 @@
 """Delivery-tracking pages: task index, a plan's task board, a task, checklists, completion,
-the office's watch list. Each handler parses, calls a service, renders one dict.
+the office's watch list. Each GET handler parses, calls a view (``web/views/tasks.py``,
+``web/views/completion.py``) and renders its model; the JSON twin is the API answer.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from yrdplan.errors import (
     PermissionDenied,
     YrdplanError,
 )
-from yrdplan.services import checklists, delivery_pages, task_detail, task_edits
+from yrdplan.services import checklists, task_edits
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.computed import cached
+from yrdplan.services.imports import ImportOptions, apply_import
+from yrdplan.web.delivery_words import completion_charts
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,
@@ -33,14 +36,17 @@ from yrdplan.web.deps import (
     RowId,
     SessionDep,
     actor_of,
+    language,
     queue_cookie,
     verify_csrf,
 )
 from yrdplan.web.i18n import MESSAGES, field_message, translate
-from yrdplan.web.render import render
-from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.render import render, wants_json
+from yrdplan.web.uploads import upload_limit, upload_source
+from yrdplan.web.views import completion as completion_views
+from yrdplan.web.views import tasks as views
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["delivery"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -77,27 +83,30 @@ def flash(request: Request, key: str, **values) -> None:
     queue_cookie(request, FLASH_COOKIE, signed, max_age=120)
 
 
-def _lang(request: Request) -> str:
-    return request.cookies.get("lang") or request.app.state.settings.default_language
-
-
 def _flash_text(request: Request) -> str | None:
     message = pop_flash(request)
     if not message:
         return None
-    return translate(message["key"], _lang(request)).format(**message["values"])
+    return translate(message["key"], language(request)).format(**message["values"])
 
 
 # --- index, board -----------------------------------------------------------------------------
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=views.TasksIndexPagePublic)
 def tasks_index(request: Request, session: SessionDep, user: CurrentUser):
-    data = delivery_pages.index_data(session, user)
-    return render(request, "tasks_index.html", data, user, extra={"flash": _flash_text(request)})
+    """Every confirmed plan you may see with its completion; your unit and the open cycles."""
+    model = views.index_page(session, user)
+    return render(
+        request,
+        "tasks_index.html",
+        model.model_dump(mode="json"),
+        user,
+        extra={"flash": _flash_text(request)},
+    )
 
 
-@router.get("/tasks/plan/{plan_ref}")
+@router.get("/tasks/plan/{plan_ref}", response_model=views.BoardPagePublic)
 def task_board(
     plan_ref: str,
     request: Request,
@@ -108,14 +117,21 @@ def task_board(
     status: str | None = None,
     due_by: str | None = None,
 ):
+    """A plan's tasks you may see, filtered, with the plan's completion rate."""
     filters = task_service.TaskFilter(
         area=area or None,
         unit=unit or None,
         status=status or None,
         due_by=parse_iso_date(due_by, "due_by"),
     )
-    data = delivery_pages.board_data(session, user, plan_ref, filters)
-    return render(request, "tasks_board.html", data, user, extra={"flash": _flash_text(request)})
+    model = views.board_page(session, user, plan_ref, filters)
+    return render(
+        request,
+        "tasks_board.html",
+        model.model_dump(mode="json"),
+        user,
+        extra={"flash": _flash_text(request)},
+    )
 
 
 # --- checklists -------------------------------------------------------------------------------
@@ -134,14 +150,16 @@ def checklist_response(session, user, plan_ref: str, unit: str | None) -> Respon
     )
 
 
-@router.get("/tasks/plan/{plan_ref}/checklist.xlsx")
+@router.get("/tasks/plan/{plan_ref}/checklist.xlsx", include_in_schema=False)
 def checklist_download(
     plan_ref: str, session: SessionDep, user: CurrentUser, unit: str | None = None
 ):
     return checklist_response(session, user, plan_ref, unit or None)
 
 
-@router.post("/tasks/plan/{plan_ref}/import", dependencies=[Depends(verify_csrf)])
+@router.post(
+    "/tasks/plan/{plan_ref}/import", include_in_schema=False, dependencies=[Depends(verify_csrf)]
+)
 async def checklist_upload(
     plan_ref: str,
     request: Request,
@@ -150,7 +168,7 @@ async def checklist_upload(
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[str, Form()] = "",
 ):
-    content = await read_upload(file, upload_limit(request))
+    upload = await upload_source(file, upload_limit(request), "checklist.xlsx")
     data = {
         "plan": plan_ref,
         "file": file.filename,
@@ -160,10 +178,9 @@ async def checklist_upload(
     }
     status = 200
     try:
-        result = checklists.apply_checklist(
-            database, content, plan_ref=plan_ref, user=user, dry_run=bool(dry_run)
-        )
-        data["result"] = result.to_dict()
+        options = ImportOptions(plan=plan_ref)
+        report = apply_import(database, user, "checklists", upload, options, dry_run=bool(dry_run))
+        data["result"] = report.detail.to_dict()
     except checklists.ChecklistRejected as err:
         data["errors"] = [p.to_dict() | {"text": str(p)} for p in err.problems]
         status = 400
@@ -176,42 +193,55 @@ async def checklist_upload(
 # --- completion, watch list -------------------------------------------------------------------
 
 
-@router.get("/tasks/completion")
+@router.get("/tasks/completion", response_model=completion_views.CompletionPagePublic)
 def completion_page(
     request: Request, session: SessionDep, user: OptionalUser, plan: str | None = None
 ):
+    """Completion rates by plan and round, then one plan by area, unit, region and over time."""
     # Public: completion rates are aggregates, the number the plans' evaluations publish.
-    plan, lang = plan or None, _lang(request)
-    data = cached(
+    plan = plan or None
+    model = cached(
         session,
-        ("delivery.completion", plan, lang),
-        lambda s: delivery_pages.completion_data(s, plan, lang=lang),
+        ("delivery.completion", plan),
+        lambda s: completion_views.completion_page(s, plan),
     )
-    return render(request, "tasks_completion.html", data, user)
+    # The charts are for the HTML page only; the JSON twin carries their rows.
+    charts = {} if wants_json(request) else completion_charts(model, language(request))
+    return render(
+        request,
+        "tasks_completion.html",
+        model.model_dump(mode="json"),
+        user,
+        extra={"charts": charts},
+    )
 
 
-@router.get("/tasks/watch")
+@router.get("/tasks/watch", response_model=completion_views.WatchPagePublic)
 def watch_page(request: Request, session: SessionDep, user: CurrentUser, plan: str | None = None):
-    data = delivery_pages.watch_data(session, user, plan or None)
-    return render(request, "tasks_watch.html", data, user)
+    """Raised blockers and overdue or lagging tasks, each with its responsible unit."""
+    model = completion_views.watch_page(session, user, plan or None)
+    return render(request, "tasks_watch.html", model.model_dump(mode="json"), user)
 
 
 # --- one task ---------------------------------------------------------------------------------
 
 
 def _task_page(request, session, user, task_id: RowId, *, status_code=200, form=None, error=None):
-    data = task_detail.task_detail(session, user, task_id)
-    extra = {
-        **delivery_pages.detail_extras(session, user, data),
-        "flash": _flash_text(request),
-        "form": form,
-        "form_error": error,
-    }
-    return render(request, "tasks_detail.html", data, user, status_code=status_code, extra=extra)
+    model = views.task_page(session, user, task_id)
+    extra = {"flash": _flash_text(request), "form": form, "form_error": error}
+    return render(
+        request,
+        "tasks_detail.html",
+        model.model_dump(mode="json"),
+        user,
+        status_code=status_code,
+        extra=extra,
+    )
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", response_model=views.TaskPagePublic)
 def task_page(task_id: RowId, request: Request, session: SessionDep, user: CurrentUser):
+    """One task: assignment, status and its rule, tree, reports, history."""
     return _task_page(request, session, user, task_id)
 
 
@@ -232,13 +262,13 @@ def form_error_text(request: Request, err: YrdplanError) -> str:
     """A refusal as a form shows it: the field's name and the message in the reader's language."""
     if not isinstance(err, FieldError):
         return str(err)
-    lang = _lang(request)
+    lang = language(request)
     label = f"d.field.{err.field}"
     name = translate(label, lang) if label in MESSAGES else err.field
     return f"{name}：{field_message(err, lang)}"
 
 
-@router.post("/tasks/{task_id}", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/{task_id}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 async def task_assign(task_id: RowId, request: Request, database: DatabaseDep, user: OfficeUser):
     """Save the task page's assignment form (office). Every field is sent, and an empty one
     clears its field; so a body that is not a form is refused rather than read as all empty
@@ -274,7 +304,9 @@ async def task_assign(task_id: RowId, request: Request, database: DatabaseDep, u
     return RedirectResponse(f"/tasks/{task_id}", status_code=303)
 
 
-@router.post("/tasks/{task_id}/subtasks", dependencies=[Depends(verify_csrf)])
+@router.post(
+    "/tasks/{task_id}/subtasks", include_in_schema=False, dependencies=[Depends(verify_csrf)]
+)
 def task_split(
     task_id: RowId,
     request: Request,

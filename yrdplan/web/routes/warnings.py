@@ -1,5 +1,5 @@
 """Warnings (预警): every red, orange or yellow indicator, filtered, each with the tasks and the
-units behind it; and the API."""
+units behind it; the page and its API alias render one view."""
 
 from __future__ import annotations
 
@@ -7,28 +7,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from yrdplan.errors import InputError
 from yrdplan.services.computed import cached
 from yrdplan.services.monitor import current_results
-from yrdplan.services.monitor_views import LEVELS, warnings_view_data
 from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
-from yrdplan.web.render import render
-from yrdplan.web.routes.indicators import STATUS_ZH
+from yrdplan.web.render import json_response, render
+from yrdplan.web.views import warnings as views
 
 router = APIRouter()
-BASES = ("target", "trend", "all")
 
 
-def _checked(levels: list[str] | None, basis: str) -> list[str] | None:
-    bad = [level for level in levels or [] if level not in LEVELS]
-    if bad:
-        raise InputError(f"level {bad[0]!r} is not one of {', '.join(LEVELS)}")
-    if basis not in BASES:
-        raise InputError(f"basis {basis!r} is not one of {', '.join(BASES)}")
-    return levels or None
-
-
-@router.get("/warnings", include_in_schema=False)
+@router.get("/warnings", response_model=views.WarningsPagePublic, tags=["indicators"])
 def warnings_page(
     request: Request,
     session: SessionDep,
@@ -39,14 +27,13 @@ def warnings_page(
     indicator: str | None = None,
     basis: str = "target",
 ):
-    levels = _checked(level, basis)
-    data = _warnings(session, database, levels, region or None, indicator or None, basis)
-    return render(
-        request, "warnings.html", data, user, extra={"status_zh": STATUS_ZH, "bases": BASES}
-    )
+    """Warnings with the tasks serving each indicator and their lead and supporting units; by
+    default the red and orange ones against a target."""
+    data = _warnings(session, database, level, region or None, indicator or None, basis)
+    return render(request, "warnings.html", data, user)
 
 
-@router.get("/api/warnings", tags=["indicators"])
+@router.get("/api/warnings", response_model=views.WarningsPagePublic, tags=["indicators"])
 def api_warnings(
     session: SessionDep,
     database: DatabaseDep,
@@ -60,18 +47,24 @@ def api_warnings(
         Literal["target", "trend", "all"],
         Query(description="target (rows with a target, the default), trend or all"),
     ] = "target",
-) -> dict:
-    """Warnings with the tasks serving each indicator and their lead and supporting units."""
-    levels = _checked(level, basis)
-    return _warnings(session, database, levels, region, indicator, basis)
+):
+    """The JSON of `/warnings` (its parameters checked by the schema)."""
+    return json_response(_warnings(session, database, level, region, indicator, basis))
 
 
-def _warnings(session, database, levels, region, indicator, basis) -> dict:
+def _warnings(session, database, level, region, indicator, basis) -> dict:
+    levels = views.checked_filters(level, basis)
+
     def build(s):
-        result = current_results(s, database)
-        return warnings_view_data(
-            s, result, levels=levels, region=region, indicator=indicator, basis=basis
+        page = views.warnings_page(
+            s,
+            current_results(s, database),
+            levels=levels,
+            region=region,
+            indicator=indicator,
+            basis=basis,
         )
+        return page.model_dump(mode="json")
 
     key = ("warnings", tuple(levels) if levels else None, region, indicator, basis)
     return cached(session, key, build)

@@ -226,3 +226,18 @@ def imports_view(session: Session, user: UserInfo, **state: Any) -> ImportsPubli
 
 def settings_view(session: Session, user: UserInfo, **state: Any) -> SettingsPublic:
     return SettingsPublic(settings=office_settings.list_settings(session, user), **state)
+
+
+class OfficeHubPublic(BaseModel):
+    links: list[str]  # the administration pages this user may open, in menu order
+
+
+def office_hub_view(user: UserInfo) -> OfficeHubPublic:
+    """Where the office's administration pages are: the office and admins see them all (users
+    only for an admin), a data steward only the imports."""
+    links = ["/units", "/catalogue", "/targets", "/imports", "/settings"]
+    if user.role == "admin":
+        links.insert(0, "/users")
+    if not user.can_manage:
+        links = ["/imports"] if user.role == "data_steward" else []
+    return OfficeHubPublic(links=links)

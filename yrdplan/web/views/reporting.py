@@ -7,7 +7,7 @@ models."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from yrdplan.services.callers import require_caller
 from yrdplan.services.computed import cached, who
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
+from yrdplan.web.views import tasks as task_views
 
 COMPLETENESS_COUNTS = ("expected", "submitted", "on_time", "late", "missing", "pending")
 
@@ -109,48 +110,9 @@ class ReminderPublic(BaseModel):
     tasks: str
 
 
-class UnitPublic(BaseModel):
-    id: int
-    code: str
-    name: str
-    kind: str
-    region: str | None
-    aliases: list[str]
+class MyTaskPublic(task_views.TaskRowPublic):
+    """A task of the reporter's unit, as the task board lists it, with the unit's role on it."""
 
-
-class MilestonePublic(BaseModel):
-    title: str
-    due_date: date | None = None
-    completed_on: date | None = None
-
-
-class MyTaskPublic(BaseModel):
-    """A task of the reporter's unit, as the task rows of ``services.tasks`` describe it."""
-
-    id: int
-    plan: str
-    key: str
-    label: str
-    title: str
-    area: str | None
-    lead_unit: str | None
-    lead_unit_code: str | None
-    supporting_units: list[str]
-    supporting_unit_codes: list[str]
-    deadline: str | None
-    deadline_note: str
-    status: str
-    status_rule: str
-    # How the status rule applies (the task rows' own; helper B1 turns it into codes).
-    status_explanation: Any = None
-    status_explanation_en: Any = None
-    elapsed_percent: float | None
-    percent: float | None
-    reported_percent: float | None
-    completed_on: date | None
-    milestones: list[MilestonePublic]
-    row_version: int
-    is_simulated: bool
     role: str  # lead, supporting
 
 
@@ -166,7 +128,7 @@ class MyCyclePublic(CyclePublic):
 
 
 class MinePagePublic(BaseModel):
-    unit: UnitPublic | None
+    unit: task_views.UnitPublic | None
     reminders: list[ReminderPublic]
     cycles: list[MyCyclePublic]
     tasks: list[MyTaskPublic]
@@ -277,7 +239,7 @@ def _mine(session: Session, user: UserInfo, today: date | None) -> MinePagePubli
             )
         )
     return MinePagePublic(
-        unit=UnitPublic(
+        unit=task_views.UnitPublic(
             id=unit.id,
             code=unit.code,
             name=unit.name,
