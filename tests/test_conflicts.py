@@ -160,12 +160,12 @@ def test_the_task_form_comes_back_with_the_conflict(db):
     office, _ = _person(db, "office")
     task = office.get("/api/tasks", params={"plan": NANJING}).json()[0]
     with db.write() as session:
-        from yrdplan.services import tasks as task_service
+        from yrdplan.services import task_edits
 
-        task_service.update_task(
+        task_edits.update_task(
             session,
             task["id"],
-            task_service.TaskUpdate(deadline=date(2027, 6, 30)),
+            task_edits.TaskUpdate(deadline=date(2027, 6, 30)),
             user=SYSTEM_CALLER,
         )
     page = office.post(

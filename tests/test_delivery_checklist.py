@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import CHECKLIST_HEADERS, STANDING_DEADLINE_PHRASES
-from yrdplan.services import checklists
+from yrdplan.services import checklists, task_edits
 from yrdplan.services import tasks as task_service
 from yrdplan.services.database import connect
 
@@ -206,12 +206,12 @@ def assignments(draw):
             max_size=3,
         )
     )
-    return task_service.TaskUpdate(
+    return task_edits.TaskUpdate(
         lead_unit=lead,
         supporting_units=support,
         deadline=due,
         deadline_note=note,
-        milestones=[task_service.MilestoneIn(t, d) for t, d in milestones],
+        milestones=[task_edits.MilestoneIn(t, d) for t, d in milestones],
         progress_text=draw(_TEXT),
         is_suspended=draw(st.booleans()),
     )
@@ -231,7 +231,7 @@ def synthetic(database):
 def test_round_trip_changes_nothing_whatever_the_store_holds(database, synthetic, changes):
     with database.write() as session:
         for number, change in enumerate(changes, start=1):
-            task_service.update_task(session, synthetic.task(number), change, user=SYSTEM_CALLER)
+            task_edits.update_task(session, synthetic.task(number), change, user=SYSTEM_CALLER)
     content = _export(database, synthetic.code)
     before = audit_count(database)
     result = _import(database, content)

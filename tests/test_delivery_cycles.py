@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import ConflictError, InputError, PermissionDenied
-from yrdplan.services import cycles
+from yrdplan.services import cycles, task_edits
 from yrdplan.services import tasks as task_service
 from yrdplan.services.database import connect
+from yrdplan.store import row_versions
 from yrdplan.store.schema import EvidenceFile, ProgressReport, Task
 
 TODAY = date.today()
@@ -40,16 +41,16 @@ def _build(url):
         add_reporter(database, username, unit)
     with database.write() as session:
         deadline = date(TODAY.year + 1, 12, 31)
-        task_service.update_task(
+        task_edits.update_task(
             session,
             plan.task(1),
-            task_service.TaskUpdate(lead_unit="t-jt", supporting_units=["t-qx"], deadline=deadline),
+            task_edits.TaskUpdate(lead_unit="t-jt", supporting_units=["t-qx"], deadline=deadline),
             user=SYSTEM_CALLER,
         )
-        task_service.update_task(
+        task_edits.update_task(
             session,
             plan.task(4),
-            task_service.TaskUpdate(lead_unit="t-hb", deadline=deadline),
+            task_edits.TaskUpdate(lead_unit="t-hb", deadline=deadline),
             user=SYSTEM_CALLER,
         )
         cycle = cycles.open_cycle(
@@ -206,7 +207,7 @@ def test_percent_outside_0_to_100(setup_sqlite, percent):
         database,
         lambda: _submit(database, "jt1", cycle_id, plan.task(1), percent),
         InputError,
-        "percent must be from 0 to 100",
+        "percent: must be from 0 to 100",
     )
 
 
@@ -275,20 +276,20 @@ def test_two_people_assigning_the_same_task_the_second_gets_a_conflict(setup):
     with database.read() as session:
         version = session.get(Task, plan.task(2)).row_version
     with database.write() as session:
-        task_service.update_task(
+        task_edits.update_task(
             session,
             plan.task(2),
-            task_service.TaskUpdate(supporting_units=["t-fg"]),
+            task_edits.TaskUpdate(supporting_units=["t-fg"]),
             user=office,
             expected_version=version,
         )
 
     def second():
         with database.write() as session:
-            task_service.update_task(
+            task_edits.update_task(
                 session,
                 plan.task(2),
-                task_service.TaskUpdate(lead_unit="t-hb"),
+                task_edits.TaskUpdate(lead_unit="t-hb"),
                 user=office,
                 expected_version=version,
             )
@@ -312,7 +313,7 @@ def test_stale_write_lost_at_flush_is_a_conflict(setup):
         first.commit()
         b.progress_text = "乙"
         with pytest.raises(ConflictError):
-            task_service.flush_or_conflict(second, "task")
+            row_versions.flush_or_conflict(second, "task")
     finally:
         second.rollback()
         first.close()
@@ -326,8 +327,8 @@ def test_only_the_office_assigns(setup_sqlite):
 
     def assign():
         with database.write() as session:
-            task_service.update_task(
-                session, plan.task(1), task_service.TaskUpdate(lead_unit="t-hb"), user=reporter
+            task_edits.update_task(
+                session, plan.task(1), task_edits.TaskUpdate(lead_unit="t-hb"), user=reporter
             )
 
     _unchanged(database, assign, PermissionDenied, "only the office")
@@ -340,10 +341,10 @@ def test_completeness_and_timeliness_checked_by_hand(setup):
     database, plan, cycle_id, office = setup
     with database.write() as session:
         for number, lead in ((2, "t-jt"), (3, "t-jt"), (5, "t-hb")):
-            task_service.update_task(
+            task_edits.update_task(
                 session,
                 plan.task(number),
-                task_service.TaskUpdate(lead_unit=lead),
+                task_edits.TaskUpdate(lead_unit=lead),
                 user=SYSTEM_CALLER,
             )
     # 交通 leads 1, 2, 3; 生态 leads 4, 5. 交通 reports 1 (on time) and 2 (late); 生态 reports 4.

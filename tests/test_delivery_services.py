@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from yrdplan.domain.evidence import check_evidence, clean_filename
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError, NotFoundError
+from yrdplan.services import delivery_settings, task_edits, units
 from yrdplan.services import tasks as task_service
-from yrdplan.services import units
 from yrdplan.services.database import connect
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.web.views import tasks as task_views
@@ -90,10 +90,10 @@ def test_filenames_are_cleaned():
 def test_margin_changes_lagging_and_is_audited(database):
     plan = make_plan(database, issued_on=date(2024, 1, 1))
     with database.write() as session:
-        task_service.update_task(
+        task_edits.update_task(
             session,
             plan.task(1),
-            task_service.TaskUpdate(deadline=date(2024, 12, 31)),
+            task_edits.TaskUpdate(deadline=date(2024, 12, 31)),
             user=SYSTEM_CALLER,
         )
         session.get(task_service.Task, plan.task(1)).percent = 40
@@ -107,13 +107,13 @@ def test_margin_changes_lagging_and_is_audited(database):
 
     assert status() == "on_track"
     with database.write() as session:
-        task_service.set_lagging_margin(session, 5, user=SYSTEM_CALLER)
+        delivery_settings.set_lagging_margin(session, 5, user=SYSTEM_CALLER)
     assert status() == "lagging"
     with database.write() as session, pytest.raises(InputError):
-        task_service.set_lagging_margin(session, 100, user=SYSTEM_CALLER)
+        delivery_settings.set_lagging_margin(session, 100, user=SYSTEM_CALLER)
     with database.read() as session:
         entries = task_repo.audit_entries(
-            session, "instance_settings", [task_service.LAGGING_MARGIN_KEY]
+            session, "instance_settings", [delivery_settings.LAGGING_MARGIN_KEY]
         )
     assert entries[-1].new == {"value": "5.0"}
 
@@ -122,20 +122,20 @@ def test_history_names_units_and_milestones(database):
     plan = make_plan(database)
     office = task_service.UserInfo(id=2, username="office", role="office")
     with database.write() as session:
-        task_service.update_task(
+        task_edits.update_task(
             session,
             plan.task(2),
-            task_service.TaskUpdate(
+            task_edits.TaskUpdate(
                 lead_unit="t-jt",
                 supporting_units=["t-hb", "t-fg"],
-                milestones=[task_service.MilestoneIn("2025年底：完成改造")],
+                milestones=[task_edits.MilestoneIn("2025年底：完成改造")],
             ),
             user=office,
         )
-        task_service.update_task(
+        task_edits.update_task(
             session,
             plan.task(2),
-            task_service.TaskUpdate(supporting_units=["t-fg", "t-hb"]),
+            task_edits.TaskUpdate(supporting_units=["t-fg", "t-hb"]),
             user=office,
         )
     with database.read() as session:

@@ -172,7 +172,7 @@ def test_api_with_bearer_token_and_with_session_csrf(client, database):
     target = next(t for t in mine if t["lead_unit"] == "市交通运输局" and t["id"] not in done)
     body = {"cycle_id": cycle_id, "task_id": target["id"], "status": "on_track", "percent": 120}
     bad = client.post("/api/reports", json=body, headers=reporter)
-    assert bad.status_code == 400 and "percent must be from 0 to 100" in bad.json()["error"]
+    assert bad.status_code == 400 and "percent: must be from 0 to 100" in bad.json()["error"]
     created = client.post("/api/reports", json=body | {"percent": 64}, headers=reporter)
     assert created.status_code == 201, created.text
     report = created.json()

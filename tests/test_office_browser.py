@@ -18,8 +18,7 @@ from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
-from yrdplan.services import cycles
-from yrdplan.services import tasks as task_service
+from yrdplan.services import cycles, task_edits
 from yrdplan.settings import load_settings
 from yrdplan.store.schema import Unit
 from yrdplan.web.app import create_app
@@ -195,10 +194,10 @@ def _cycles_due(database) -> None:
     add_reporter(database, "hb", "t-hb")
     with database.write() as session:
         for number, lead in ((1, "t-jt"), (2, "t-jt"), (4, "t-hb")):
-            task_service.update_task(
+            task_edits.update_task(
                 session,
                 plan.task(number),
-                task_service.TaskUpdate(lead_unit=lead),
+                task_edits.TaskUpdate(lead_unit=lead),
                 user=SYSTEM_CALLER,
             )
         session.query(Unit).filter(Unit.code == "t-hb").one().contact = "李科长 025-7654321"

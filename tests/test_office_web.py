@@ -18,8 +18,7 @@ from web_helpers import csrf_of, login
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import FieldError
-from yrdplan.services import catalogue_admin, unit_admin
-from yrdplan.services import tasks as task_service
+from yrdplan.services import catalogue_admin, delivery_settings, unit_admin
 from yrdplan.store.schema import AuditEntry, ObservationRecord, PendingImport, Task, Unit
 
 
@@ -284,7 +283,7 @@ def test_office_day_indicator_target_import_with_preview_and_settings(client, da
     shown = CliRunner().invoke(cli, ["tasks", "margin", "--db", database.url])
     assert "7.5" in shown.output, shown.output
     with database.read() as session:
-        assert task_service.lagging_margin(session) == 7.5
+        assert delivery_settings.lagging_margin(session) == 7.5
     values = client.get("/api/observations?indicator=EXP_M").json()
     assert sorted(v["value"] for v in values) == [12.0, 25.5]
     entries = client.get("/api/audit?entity=observations").json()["entries"]

@@ -18,8 +18,7 @@ from web_helpers import csrf_of, login
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import FieldError, PermissionDenied
-from yrdplan.services import cycles, office_settings, reminders
-from yrdplan.services import tasks as task_service
+from yrdplan.services import cycles, office_settings, reminders, task_edits
 from yrdplan.store.schema import Unit
 
 TODAY = date.today()
@@ -47,10 +46,10 @@ def plan_cycles(database):
     ids = {}
     with database.write() as session:
         for number, lead in ((1, "t-jt"), (2, "t-jt"), (4, "t-hb"), (5, "t-fg")):
-            task_service.update_task(
+            task_edits.update_task(
                 session,
                 plan.task(number),
-                task_service.TaskUpdate(lead_unit=lead, deadline=deadline),
+                task_edits.TaskUpdate(lead_unit=lead, deadline=deadline),
                 user=SYSTEM_CALLER,
             )
         session.query(Unit).filter(Unit.code == "t-fg").one().contact = "王科长 025-1234567"

@@ -69,14 +69,10 @@ def open_(
 ) -> None:
     """Open a reporting cycle for a plan."""
     with open_database(db) as database, database.write() as session:
+        # Read as the cycles page's form and POST /api/cycles read it, with the same refusals.
+        given = {"plan": plan, "name": name, "due_on": due, "kind": kind, "opens_on": opens}
         cycle = cycle_service.open_cycle(
-            session,
-            plan,
-            name=name,
-            due_on=parse_iso_date(due, "--due"),
-            kind=kind,
-            opens_on=parse_iso_date(opens, "--opens"),
-            user=SYSTEM_CALLER,
+            session, **cycle_service.cycle_fields(given), user=SYSTEM_CALLER
         )
         cycle_id = cycle.id
     console.print(f"Opened cycle {cycle_id}: {name}, due {due}")

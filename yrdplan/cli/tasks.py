@@ -19,9 +19,8 @@ from yrdplan.cli.common import (
 )
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError
-from yrdplan.ingest.checklist_xlsx import parse_deadline
 from yrdplan.reports.task_text import status_label
-from yrdplan.services import checklists, completion
+from yrdplan.services import checklists, completion, delivery_settings, task_edits
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.imports import ImportOptions, import_file
@@ -172,12 +171,6 @@ def import_(
         console.print(f"warning: {warning}", markup=False, highlight=False)
 
 
-def _milestones(lines: list[str] | None):
-    if lines is None:
-        return task_service.KEEP
-    return checklists.parse_milestones("\n".join(lines))
-
-
 @app.command("assign")
 def assign(
     task: Annotated[str, typer.Argument(help="Task id, or key / 序号 with --plan.")],
@@ -217,32 +210,25 @@ def assign(
     db: DbOption = None,
 ) -> None:
     """Assign units, deadline, milestones and project data to one task."""
-    change = task_service.TaskUpdate(milestones=_milestones(milestone))
-    if lead is not None:
-        change.lead_unit = lead or None
-    if support is not None:
-        change.supporting_units = [s for s in support if s]
-    if deadline is not None:
-        try:
-            due, note = parse_deadline(deadline) if deadline else (None, "")
-        except ValueError as err:
-            raise InputError(f"--deadline {deadline!r}: {err}") from err
-        change.deadline, change.deadline_note = due, note
-    if start is not None:
-        change.start_date = parse_iso_date(start, "--start")
-    for name, value in (
-        ("is_suspended", suspend),
-        ("is_major_project", major),
-        ("planned_investment", planned_investment),
-        ("actual_investment", actual_investment),
-        ("location_code", location),
-        ("upper_task_id", upper),
-    ):
-        if value is not None:
-            setattr(change, name, value)
+    options = {
+        "lead_unit": lead,
+        "supporting_units": support,
+        "deadline": deadline,
+        "start_date": start,
+        "milestones": "\n".join(milestone) if milestone is not None else None,
+        "is_suspended": suspend,
+        "is_major_project": major,
+        "planned_investment": planned_investment,
+        "actual_investment": actual_investment,
+        "location_code": location,
+        "upper_task_id": upper,
+    }
+    change = task_edits.TaskUpdate.from_fields(
+        {name: value for name, value in options.items() if value is not None}
+    )
     with open_database(db) as database, database.write() as session:
         found = task_service.find_task(session, task, plan)
-        task_service.update_task(
+        task_edits.update_task(
             session, found.id, change, expected_version=version, user=SYSTEM_CALLER
         )
         task_id, changed = found.id, change.changed
@@ -258,20 +244,19 @@ def split(
     plan: Annotated[str | None, typer.Option("--plan", help="Plan id or code.")] = None,
     lead: Annotated[str | None, typer.Option(help="Lead unit.")] = None,
     support: Annotated[list[str] | None, typer.Option(help="Supporting unit; repeat.")] = None,
-    deadline: Annotated[str | None, typer.Option(help="Deadline (YYYY-MM-DD).")] = None,
+    deadline: Annotated[
+        str | None, typer.Option(help="Deadline: 2025-12-31, 2025年底, or 长期坚持 for none.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Split a task: add a sub-task under it (its progress rolls up into the task)."""
-    change = task_service.TaskUpdate()
-    if lead:
-        change.lead_unit = lead
-    if support:
-        change.supporting_units = support
-    if deadline:
-        change.deadline = parse_iso_date(deadline, "--deadline")
+    options = {"lead_unit": lead, "supporting_units": support, "deadline": deadline}
+    change = task_edits.TaskUpdate.from_fields(
+        {name: value for name, value in options.items() if value}
+    )
     with open_database(db) as database, database.write() as session:
         parent = task_service.find_task(session, task, plan)
-        sub = task_service.add_subtask(session, parent.id, title, change=change, user=SYSTEM_CALLER)
+        sub = task_edits.add_subtask(session, parent.id, title, change=change, user=SYSTEM_CALLER)
         sub_id, key = sub.id, sub.key
     console.print(f"Added sub-task {sub_id} ({key})")
 
@@ -286,8 +271,8 @@ def margin(
     """Show or set the lagging margin: how far progress may trail time elapsed."""
     with open_database(db) as database, database.write() as session:
         if value is not None:
-            task_service.set_lagging_margin(session, value, user=SYSTEM_CALLER)
-        current = task_service.lagging_margin(session)
+            delivery_settings.set_lagging_margin(session, value, user=SYSTEM_CALLER)
+        current = delivery_settings.lagging_margin(session)
     console.print(f"lagging margin: {current:g} percentage points")
 
 

@@ -50,7 +50,8 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import JIANGSU_WORKING_GROUPS
-from yrdplan.services import tasks as task_service
+from yrdplan.ingest.free_text import normalise_milestone
+from yrdplan.services import task_edits
 from yrdplan.services.units import add_unit, register_units
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -143,13 +144,13 @@ def _assign(session: Session, plan: Plan, config: dict, rng: random.Random) -> l
     for task in tasks:  # deadlines first, in id order, so the draw order is fixed
         deadline = rng.choices([d for d, _ in _DEADLINES], [w for _, w in _DEADLINES])[0]
         units = config["assign"].get(task.label.rstrip(".、．"), [])
-        change = task_service.TaskUpdate(
+        change = task_edits.TaskUpdate(
             lead_unit=units[0] if units else None,
             supporting_units=units[1:],
             deadline=deadline,
             deadline_note="" if deadline else "长期坚持",
             milestones=[
-                task_service.MilestoneIn(*task_service.normalise_milestone(line, None))
+                task_edits.MilestoneIn(*normalise_milestone(line, None))
                 for line in config["milestones"].get(task.label.rstrip(".、．"), [])
             ],
         )
@@ -160,7 +161,7 @@ def _assign(session: Session, plan: Plan, config: dict, rng: random.Random) -> l
             and all(m.due_date is None or m.due_date >= start for m in change.milestones)
         ):
             change.start_date = start
-        task_service.apply_update(session, task, change)
+        task_edits.apply_update(session, task, change)
         task.is_simulated = True
         touched.append(task)
     for spec in config.get("subtask", []):
@@ -169,11 +170,11 @@ def _assign(session: Session, plan: Plan, config: dict, rng: random.Random) -> l
             continue
         if parent.deadline is not None and parent.deadline < date.fromisoformat(spec["deadline"]):
             parent.deadline = date.fromisoformat(spec["deadline"])
-        sub = task_service.add_subtask(
+        sub = task_edits.add_subtask(
             session,
             parent.id,
             spec["title"],
-            change=task_service.TaskUpdate(
+            change=task_edits.TaskUpdate(
                 lead_unit=spec["lead"],
                 supporting_units=spec.get("supporting", []),
                 deadline=date.fromisoformat(spec["deadline"]),
@@ -196,8 +197,8 @@ def _assign(session: Session, plan: Plan, config: dict, rng: random.Random) -> l
             if spec["upper_title"] in t.title
         ]
         if len(uppers) == 1:
-            task_service.apply_update(
-                session, lower, task_service.TaskUpdate(upper_task_id=uppers[0].id)
+            task_edits.apply_update(
+                session, lower, task_edits.TaskUpdate(upper_task_id=uppers[0].id)
             )
     session.flush()
     return touched

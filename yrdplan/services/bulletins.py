@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied
+from yrdplan.ingest.free_text import clean_free_text
 from yrdplan.reports.documents import (
     FORMATS,
     RenderedFile,
@@ -40,9 +41,9 @@ from yrdplan.services.bulletin_snapshot import (
 )
 from yrdplan.services.callers import user_id_of
 from yrdplan.services.portal import require_portal_open
-from yrdplan.services.tasks import clean_text, flush_or_conflict
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
+from yrdplan.store.row_versions import flush_or_conflict
 from yrdplan.store.schema import Bulletin, BulletinFile, utcnow
 
 DEFAULT_ISSUER = "长三角区域合作办公室"
@@ -246,7 +247,7 @@ def set_texts(
         raise InputError(f"text field {unknown[0]!r} is not one of {', '.join(allowed)}")
     cleaned = {}
     for key in allowed:
-        value = clean_text(texts.get(key, bulletin.texts.get(key, "")) or "").strip()
+        value = clean_free_text(texts.get(key, bulletin.texts.get(key, "")) or "").strip()
         if len(value) > MAX_TEXT:
             raise InputError(f"text field {key!r} is {len(value)} characters; at most {MAX_TEXT}")
         if value:
@@ -286,7 +287,7 @@ def withdraw(
 ) -> Bulletin:
     """Withdraw a published bulletin with a reason; it disappears from the public portal."""
     require_office(user)
-    reason = " ".join(clean_text(reason or "").split())
+    reason = " ".join(clean_free_text(reason or "").split())
     if not reason:
         raise InputError("a withdrawal needs a reason (--reason)")
     bulletin = _for_change(

@@ -4,7 +4,7 @@ The hidden column 任务编号 carries ``<plan code>:<task key>``, so a returned
 and matches its rows to tasks however they were sorted. An import is all-or-nothing: any error
 (each naming sheet, row, column and value) and nothing is written. An unchanged export imports
 as no change at all — not one audit row — because every value is stored in the form the file
-reads back (see ``tasks.clean_text`` and ``tasks.normalise_milestone``).
+reads back (see ``ingest.free_text``).
 
 What an import changes: lead and supporting units, deadline (or standing-task note), milestones
 (阶段目标, one per line, ``2025-12-31：…``), progress text (进展情况) and suspension (状态
@@ -29,10 +29,11 @@ from yrdplan.ingest.checklist_xlsx import (
     CHECKLIST_SHEET,
     UnitMatcher,
     read_checklist,
-    split_milestone_line,
 )
+from yrdplan.ingest.free_text import normalise_milestone
 from yrdplan.ingest.source import Readable, as_source
 from yrdplan.reports.checklist_xlsx import write_checklist
+from yrdplan.services import task_edits
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller, require_manager
 from yrdplan.services.import_report import ImportFailed
@@ -68,9 +69,8 @@ def milestones_text(rows: list[dict]) -> str:
     )
 
 
-def parse_milestones(text: str) -> list[task_service.MilestoneIn]:
-    lines = [line for line in task_service.clean_text(text).split("\n") if line.strip()]
-    return [task_service.MilestoneIn(*split_milestone_line(line)) for line in lines]
+def parse_milestones(text: str) -> list[task_edits.MilestoneIn]:
+    return task_edits.TaskUpdate.from_fields({"milestones": text}).milestones
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -362,9 +362,9 @@ def _apply_row(
     }
     milestones = parse_milestones(row.milestones)
     for milestone in milestones:
-        title, due = task_service.normalise_milestone(milestone.title, milestone.due_date)
+        title, due = normalise_milestone(milestone.title, milestone.due_date)
         milestone.completed_on = done.get((title, due))
-    change = task_service.TaskUpdate(
+    change = task_edits.TaskUpdate(
         lead_unit=names[row.lead_unit].id if row.lead_unit else None,
         supporting_units=[names[n].id for n in row.supporting_units],
         deadline=row.deadline,
@@ -392,7 +392,7 @@ def _apply_row(
             )
     before = _snapshot(session, task)
     try:
-        changed = task_service.apply_update(session, task, change)
+        changed = task_edits.apply_update(session, task, change)
     except InputError as err:
         raise ChecklistRejected([_problem("bad_row", str(err), number, "", row.title)]) from err
     after = _snapshot(session, task)

@@ -28,19 +28,15 @@ from sqlalchemy.orm import Session
 from yrdplan.analytics.completion import reporting_completeness
 from yrdplan.domain.evidence import check_evidence
 from yrdplan.domain.people import UserInfo
-from yrdplan.domain.tasks import CYCLE_KINDS, REVIEW_STATE_LABELS_ZH, TASK_STATUS_LABELS_ZH
-from yrdplan.errors import ConflictError, InputError, PermissionDenied
+from yrdplan.domain.tasks import CYCLE_KINDS, REVIEW_STATE_LABELS_ZH
+from yrdplan.errors import ConflictError, FieldError, InputError, PermissionDenied
+from yrdplan.ingest.free_text import clean_free_text
 from yrdplan.services.callers import require_caller, require_manager, user_id_of
-from yrdplan.services.tasks import (
-    clean_text,
-    flush_or_conflict,
-    readable_task,
-    unit_roles,
-    visible_task_ids,
-)
+from yrdplan.services.task_access import readable_task, unit_roles, visible_task_ids
 from yrdplan.store.audit import changes_since
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
+from yrdplan.store.row_versions import flush_or_conflict
 from yrdplan.store.schema import EvidenceFile, ProgressReport, ReportingCycle, Task, utcnow
 
 #: Statuses a unit may report. Overdue and completed-late are judged by the system, and
@@ -50,6 +46,51 @@ REPORTABLE_STATUSES: tuple[str, ...] = ("not_started", "on_track", "lagging", "c
 
 def _require_reviewer(user: UserInfo | None) -> None:
     require_manager(user, "open, close and review")
+
+
+def parse_version(text: object) -> int | None:
+    """The ``row_version`` a form sent (empty: none); a JSON body's number passes as it is."""
+    if text is None or isinstance(text, int):
+        return text
+    text = str(text).strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise FieldError("row_version", f"{text!r} is not a number", "fe.not_number", text=text)
+    return int(text)
+
+
+def parse_decision(decision: str) -> bool:
+    """A review decision, ``accept`` or ``return``: whether it accepts."""
+    if decision not in ("accept", "return"):
+        raise FieldError("decision", "one of accept, return", "fe.one_of", choices="accept, return")
+    return decision == "accept"
+
+
+def cycle_fields(given: dict[str, object]) -> dict[str, object]:
+    """The arguments of :func:`open_cycle` from a form's text or a JSON body's values: ``plan``,
+    ``name``, ``due_on`` (required), ``kind`` (default monthly), ``opens_on`` (default today)."""
+    for name in ("plan", "name", "due_on"):
+        if given.get(name) in (None, ""):
+            raise FieldError(name, "required", "fe.required")
+    kind = str(given.get("kind") or "monthly")
+    if kind not in CYCLE_KINDS:
+        raise FieldError(
+            "kind", f"one of {', '.join(CYCLE_KINDS)}", "fe.one_of", choices=", ".join(CYCLE_KINDS)
+        )
+    dates = {}
+    for name in ("due_on", "opens_on"):
+        value = given.get(name)
+        if value in (None, "") or isinstance(value, date):
+            dates[name] = value or None
+            continue
+        try:
+            dates[name] = date.fromisoformat(str(value).strip())
+        except ValueError as err:
+            raise FieldError(
+                name, f"{value!r} is not a date (YYYY-MM-DD)", "fe.date", text=value
+            ) from err
+    return {"plan_ref": given["plan"], "name": str(given["name"]), "kind": kind, **dates}
 
 
 # --- cycles -----------------------------------------------------------------------------------
@@ -71,7 +112,7 @@ def open_cycle(
     plan = plan_repo.find_plan(session, plan_ref)
     if kind not in CYCLE_KINDS:
         raise InputError(f"cycle kind {kind!r} is not one of {', '.join(CYCLE_KINDS)}")
-    name = " ".join(clean_text(name).split())
+    name = " ".join(clean_free_text(name).split())
     if not name:
         raise InputError("a reporting cycle needs a name, e.g. 2025年第三季度调度")
     opens_on = opens_on or date.today()
@@ -140,7 +181,7 @@ class ReportIn:
     cycle_id: int
     task_id: int
     status: str
-    percent: float
+    percent: float | str  # a form's text is read by the use case, with its checks
     narrative: str = ""
     blockers: str = ""
 
@@ -153,18 +194,31 @@ class Upload:
 
 def _check_report(report: ReportIn) -> tuple[float, str]:
     if report.status not in REPORTABLE_STATUSES:
-        allowed = "、".join(TASK_STATUS_LABELS_ZH[s] for s in REPORTABLE_STATUSES)
-        raise InputError(f"status {report.status!r} cannot be reported; choose one of {allowed}")
+        allowed = ", ".join(REPORTABLE_STATUSES)
+        raise FieldError(
+            "status",
+            f"{report.status!r} cannot be reported; choose one of {allowed}",
+            "fe.one_of",
+            choices=allowed,
+        )
     try:
         percent = float(report.percent)
     except (TypeError, ValueError) as err:
-        raise InputError(f"percent must be a number from 0 to 100, got {report.percent!r}") from err
+        raise FieldError(
+            "percent", f"{report.percent!r} is not a number", "fe.not_number", text=report.percent
+        ) from err
     if not 0 <= percent <= 100:  # NaN fails this too
-        raise InputError(f"percent must be from 0 to 100, got {report.percent!r}")
+        raise FieldError(
+            "percent", f"must be from 0 to 100, got {report.percent!r}", "fe.range", low=0, high=100
+        )
     if report.status == "completed" and percent != 100:
-        raise InputError("a task reported as completed must be 100% done")
+        raise FieldError(
+            "percent", "a task reported as completed must be 100% done", "fe.completed_full"
+        )
     if report.status == "not_started" and percent != 0:
-        raise InputError("a task reported as not started must be 0% done")
+        raise FieldError(
+            "percent", "a task reported as not started must be 0% done", "fe.not_started_zero"
+        )
     return percent, report.status
 
 
@@ -247,8 +301,8 @@ def submit_report(
             )
     row.status = status
     row.percent = percent
-    row.narrative = clean_text(report.narrative)
-    row.blockers = clean_text(report.blockers)
+    row.narrative = clean_free_text(report.narrative)
+    row.blockers = clean_free_text(report.blockers)
     row.submitted_by = user_id_of(user)
     row.review_state = "submitted"
     # ``submitted_at`` keeps the first submission: timeliness is judged on it, not on a
@@ -313,11 +367,13 @@ def review_report(
     if report.review_state != "submitted":
         state = REVIEW_STATE_LABELS_ZH.get(report.review_state, report.review_state)
         raise ConflictError(f"report {report_id} is {state}, not awaiting review")
-    comment = clean_text(comment)
+    comment = clean_free_text(comment)
     cycle = task_repo.get_cycle(session, report.cycle_id)
     if not accept:
         if not comment:
-            raise InputError("say why the report is returned: a comment is required")
+            raise FieldError(
+                "comment", "say why the report is returned: a comment is required", "fe.required"
+            )
         if cycle.status != "open":
             raise ConflictError(
                 f"cycle {cycle.name} is closed, so the unit could not resubmit; accept the "
@@ -378,14 +434,12 @@ def report_public(
         "unit": unit.name if unit else None,
         "unit_code": unit.code if unit else None,
         "status": report.status,
-        "status_label": TASK_STATUS_LABELS_ZH.get(report.status, report.status),
         "percent": report.percent,
         "narrative": report.narrative,
         "blockers": report.blockers,
         "submitted_by": users.get(report.submitted_by),
         "submitted_at": report.submitted_at,
         "review_state": report.review_state,
-        "review_state_label": REVIEW_STATE_LABELS_ZH.get(report.review_state, report.review_state),
         "reviewed_by": users.get(report.reviewed_by),
         "reviewed_at": report.reviewed_at,
         "review_comment": report.review_comment,

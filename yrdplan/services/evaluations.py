@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, PermissionDenied
+from yrdplan.ingest.free_text import clean_free_text
 from yrdplan.services.bulletin_snapshot import ASSESSMENT_KINDS, STAGES
 from yrdplan.services.callers import require_caller, user_id_of
-from yrdplan.services.tasks import clean_text
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.schema import EvaluationAssessment, utcnow
 
@@ -85,10 +85,10 @@ def enter_assessment(
         )
         raise PermissionDenied(f"only {who} may enter a {entry.kind.replace('_', '-')} assessment")
     plan = plan_repo.find_plan(session, plan_ref)
-    assessor = " ".join(clean_text(entry.assessor).split())
+    assessor = " ".join(clean_free_text(entry.assessor).split())
     if not assessor:
         raise InputError("an assessment needs the assessing organisation (assessor)")
-    text = clean_text(entry.text)
+    text = clean_free_text(entry.text)
     if len(text) > MAX_TEXT:
         raise InputError(f"assessment text is {len(text)} characters; at most {MAX_TEXT}")
     scores = check_scores(entry.scores)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, NotFoundError, PermissionDenied, YrdplanError
+from yrdplan.ingest.free_text import clean_free_text
 from yrdplan.services.callers import user_id_of
 from yrdplan.services.portal import require_portal_open
-from yrdplan.services.tasks import clean_text
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.schema import Bulletin, PublicFeedback, utcnow
 
@@ -53,14 +53,14 @@ def submit_feedback(
     now = now or utcnow()
     if (bulletin_id is None) == (plan_ref is None):
         raise InputError("feedback is about one published bulletin or one plan")
-    text = clean_text(text)
+    text = clean_free_text(text)
     if not text:
         raise InputError("意见建议不能为空 (the message is empty)")
     if len(text) > MAX_TEXT:
         raise InputError(
             f"意见建议最多{MAX_TEXT}字 (the message has {len(text)} characters; at most {MAX_TEXT})"
         )
-    contact = " ".join(clean_text(contact).split())
+    contact = " ".join(clean_free_text(contact).split())
     if len(contact) > MAX_CONTACT:
         raise InputError(f"contact: at most {MAX_CONTACT} characters")
     plan_id = None
@@ -146,7 +146,7 @@ def answer_feedback(
     row = session.get(PublicFeedback, feedback_id)
     if row is None:
         raise NotFoundError(f"no feedback {feedback_id}")
-    answer = clean_text(answer)
+    answer = clean_free_text(answer)
     if not answer:
         raise InputError("the answer is empty")
     if len(answer) > MAX_ANSWER:

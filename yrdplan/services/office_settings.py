@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import FieldError, InputError
-from yrdplan.services import portal, reminders, warning_rules
-from yrdplan.services import tasks as task_service
+from yrdplan.services import delivery_settings, portal, reminders, warning_rules
 from yrdplan.services.callers import require_manager
 from yrdplan.store.schema import AuditEntry
 
@@ -46,10 +45,10 @@ _SETTINGS = {
         portal.DEFAULT_PORTAL_OPEN,
         "switch",
     ),
-    task_service.LAGGING_MARGIN_KEY: (
-        task_service.lagging_margin,
-        task_service.set_lagging_margin,
-        task_service.DEFAULT_LAGGING_MARGIN,
+    delivery_settings.LAGGING_MARGIN_KEY: (
+        delivery_settings.lagging_margin,
+        delivery_settings.set_lagging_margin,
+        delivery_settings.DEFAULT_LAGGING_MARGIN,
         "number",
     ),
     **{
@@ -84,7 +83,7 @@ def _last_change(session: Session, key: str) -> dict | None:
 
 def _allowed(key: str) -> dict:
     """What ``key`` takes, for the form's message: a text key of the web and its numbers."""
-    if key == task_service.LAGGING_MARGIN_KEY:
+    if key == delivery_settings.LAGGING_MARGIN_KEY:
         return {"key": "fe.range_below", "low": 0, "high": 100}
     if key == reminders.ENABLED_KEY:
         return {"key": "fe.flag"}

@@ -13,6 +13,7 @@ from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller
 from yrdplan.services.completion import completion_rows
+from yrdplan.services.task_access import visible_task_ids
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 
@@ -34,7 +35,7 @@ def watchlist(
         if plan_ref is not None
         else [p for p in plan_repo.list_plans(session) if p.status == "confirmed"]
     )
-    visible = task_service.visible_task_ids(session, user)
+    visible = visible_task_ids(session, user)
     problems, blockers = [], []
     for plan in plans:
         tasks = task_repo.tasks_of_plan(session, plan.id)
@@ -111,7 +112,7 @@ def plan_summaries(
     An anonymous visitor (``user=None``) gets the public overview: each confirmed plan's
     aggregate completion, which names no task or unit.
     """
-    visible = None if user is None else task_service.visible_task_ids(session, user)
+    visible = None if user is None else visible_task_ids(session, user)
     result = []
     for plan in plan_repo.list_plans(session):
         if plan.status != "confirmed":

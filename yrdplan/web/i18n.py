@@ -441,6 +441,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "d.cycles.empty": ("尚无调度。", "No cycles yet."),
     "d.cycle_status.open": ("进行中", "open"),
     "d.cycle_status.closed": ("已结束", "closed"),
+    "d.cycle_kind.monthly": ("月度调度", "monthly cycle"),
+    "d.cycle_kind.quarterly": ("季度调度", "quarterly cycle"),
+    "d.cycle_kind.ad_hoc": ("专项调度", "ad hoc cycle"),
     "d.cycle": ("调度", "Cycle"),
     "d.cmp.expected": ("应报", "Expected"),
     "d.cmp.submitted": ("已报", "Submitted"),
@@ -1291,6 +1294,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fe.no_task": ("没有编号为 {task} 的任务", "no task {task}"),
     "fe.not_task": ("“{text}”不是任务编号", "{text!r} is not a task number"),
+    "fe.form_body": (
+        "请以表单提交；JSON 请发往 PATCH /api/tasks/{{id}}",
+        "expected a form; JSON goes to PATCH /api/tasks/{{id}}",
+    ),
+    "fe.deadline": (
+        "“{text}”不是有效的完成时限（如 2025-12-31、2025年底、长期坚持）",
+        "{text!r} is not a deadline (e.g. 2025-12-31, 2025年底 or 长期坚持)",
+    ),
+    "fe.date": ("“{text}”不是日期（YYYY-MM-DD）", "{text!r} is not a date (YYYY-MM-DD)"),
+    "fe.at_least": ("须为不小于 {low:g} 的数", "a number of at least {low:g}"),
+    "fe.deadline_or_note": (
+        "任务要么有完成时限，要么是长期任务，不能两者兼有",
+        "a task has either a deadline or a standing-task note, not both",
+    ),
+    "fe.deadline_before_start": (
+        "完成时限 {deadline} 早于开始日期 {start}",
+        "{deadline} is before the start date {start}",
+    ),
+    "fe.upper_same_plan": (
+        "上级任务须属于上位规划；同一规划内请拆分子任务",
+        "a task decomposes a task of a higher plan; use a sub-task within a plan",
+    ),
+    "fe.completed_full": (
+        "报送“已完成”时进度须为 100%",
+        "a task reported as completed must be 100% done",
+    ),
+    "fe.not_started_zero": (
+        "报送“未启动”时进度须为 0%",
+        "a task reported as not started must be 0% done",
+    ),
+    "fe.upper_loop": (
+        "任务 {task} 在本任务之下，不能作为其上级任务",
+        "task {task} is below this task: that would make a loop",
+    ),
     "fe.username": (
         "用户名须为 1 到 64 个可打印字符",
         "a user name of 1 to 64 printable characters",

@@ -13,12 +13,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from yrdplan.errors import InputError, YrdplanError
+from yrdplan.errors import YrdplanError
 from yrdplan.services import cycles as cycle_service
-from yrdplan.services import delivery_pages, reminders
+from yrdplan.services import reminders
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
-from yrdplan.services.computed import cached, who
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,
@@ -29,16 +28,18 @@ from yrdplan.web.deps import (
     verify_csrf,
 )
 from yrdplan.web.render import render
-from yrdplan.web.routes.tasks import _flash_text, error_status, flash
+from yrdplan.web.routes.tasks import _flash_text, error_status, flash, form_error_text
 from yrdplan.web.uploads import read_upload, upload_limit
+from yrdplan.web.views import reporting as views
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
+PAGES = {"tags": ["delivery"]}
+#: Form posts and downloads: not JSON API calls (those are under /api).
+HIDDEN = {"include_in_schema": False}
 
 
 def _mine_page(request, session, user, *, status_code=200, form=None, error=None):
-    data = cached(
-        session, ("delivery.mine", who(user)), lambda s: delivery_pages.mine_data(s, user)
-    )
+    data = views.mine_page(session, user).model_dump(mode="json")
     extra = {
         "flash": _flash_text(request),
         "form": form,
@@ -48,8 +49,9 @@ def _mine_page(request, session, user, *, status_code=200, form=None, error=None
     return render(request, "tasks_mine.html", data, user, status_code=status_code, extra=extra)
 
 
-@router.get("/tasks/mine")
+@router.get("/tasks/mine", response_model=views.MinePagePublic, **PAGES)
 def my_tasks(request: Request, session: SessionDep, user: CurrentUser):
+    """A unit reporter's tasks; for each open cycle the report it owes or has made."""
     return _mine_page(request, session, user)
 
 
@@ -58,7 +60,7 @@ def evidence_uploads(files: list[UploadFile] | None) -> list[UploadFile]:
     return [f for f in files or [] if f.filename]
 
 
-@router.post("/tasks/mine/report", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/mine/report", dependencies=[Depends(verify_csrf)], **HIDDEN)
 async def submit_report(
     request: Request,
     database: DatabaseDep,
@@ -87,25 +89,26 @@ async def submit_report(
             cycle_service.Upload(f.filename, await read_upload(f, max_bytes))
             for f in evidence_uploads(evidence)
         ]
-        try:
-            value = float(percent)
-        except ValueError as err:
-            raise InputError(f"percent must be a number from 0 to 100, got {percent!r}") from err
         with database.write(actor_of(user)) as session:
             report = cycle_service.submit_report(
                 session,
-                cycle_service.ReportIn(cycle_id, task_id, status, value, narrative, blockers),
+                cycle_service.ReportIn(cycle_id, task_id, status, percent, narrative, blockers),
                 user=user,
                 uploads=uploads,
                 max_bytes=max_bytes,
-                expected_version=int(row_version) if row_version.strip() else None,
+                expected_version=cycle_service.parse_version(row_version),
             )
             task = report_task_label(session, report.task_id)
     except YrdplanError as err:
         # The page comes back with what the user typed, so nothing they wrote is lost.
         with database.read() as session:
             return _mine_page(
-                request, session, user, status_code=error_status(err), form=form, error=str(err)
+                request,
+                session,
+                user,
+                status_code=error_status(err),
+                form=form,
+                error=form_error_text(request, err),
             )
     flash(request, "d.flash.reported", what=task)
     return RedirectResponse(f"/tasks/mine#task-{cycle_id}-{task_id}", status_code=303)
@@ -116,15 +119,14 @@ def report_task_label(session, task_id: RowId) -> str:
     return f"{task.label} {task.title}"
 
 
-@router.get("/tasks/review")
+@router.get("/tasks/review", response_model=views.ReviewPagePublic, **PAGES)
 def review_page(request: Request, session: SessionDep, user: OfficeUser):
-    data = cached(
-        session, ("delivery.review", who(user)), lambda s: delivery_pages.review_data(s, user)
-    )
+    """Reports awaiting review, oldest first, with their task (office)."""
+    data = views.review_page(session, user).model_dump(mode="json")
     return render(request, "tasks_review.html", data, user, extra={"flash": _flash_text(request)})
 
 
-@router.post("/tasks/review/{report_id}", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/review/{report_id}", dependencies=[Depends(verify_csrf)], **HIDDEN)
 def review_report(
     report_id: RowId,
     request: Request,
@@ -134,29 +136,29 @@ def review_report(
     comment: Annotated[str, Form()] = "",
     row_version: Annotated[str, Form()] = "",
 ):
-    if decision not in ("accept", "return"):
-        raise InputError("decision must be accept or return")
+    accept = cycle_service.parse_decision(decision)
     with database.write(actor_of(user)) as session:
         cycle_service.review_report(
             session,
             report_id,
-            accept=decision == "accept",
+            accept=accept,
             comment=comment,
             user=user,
-            expected_version=int(row_version) if row_version.strip() else None,
+            expected_version=cycle_service.parse_version(row_version),
         )
-    key = "d.flash.accepted" if decision == "accept" else "d.flash.returned"
+    key = "d.flash.accepted" if accept else "d.flash.returned"
     flash(request, key, what=f"#{report_id}")
     return RedirectResponse("/tasks/review", status_code=303)
 
 
-@router.get("/tasks/cycles")
+@router.get("/tasks/cycles", response_model=views.CyclesPagePublic, **PAGES)
 def cycles_page(request: Request, session: SessionDep, user: CurrentUser):
-    data = delivery_pages.cycles_data(session, user)
+    """Every reporting cycle with its completeness per unit (a unit sees its own)."""
+    data = views.cycles_page(session, user).model_dump(mode="json")
     return render(request, "tasks_cycles.html", data, user, extra={"flash": _flash_text(request)})
 
 
-@router.post("/tasks/cycles", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/cycles", dependencies=[Depends(verify_csrf)], **HIDDEN)
 def open_cycle(
     request: Request,
     database: DatabaseDep,
@@ -167,25 +169,14 @@ def open_cycle(
     kind: Annotated[str, Form()] = "monthly",
     opens_on: Annotated[str, Form()] = "",
 ):
+    fields = {"plan": plan, "name": name, "due_on": due_on, "kind": kind, "opens_on": opens_on}
     with database.write(actor_of(user)) as session:
-        cycle_service.open_cycle(
-            session,
-            plan,
-            name=name,
-            kind=kind,
-            due_on=parse_iso_date(due_on, "due_on") or _required("due_on"),
-            opens_on=parse_iso_date(opens_on, "opens_on"),
-            user=user,
-        )
+        cycle_service.open_cycle(session, **cycle_service.cycle_fields(fields), user=user)
     flash(request, "d.flash.opened", what=name)
     return RedirectResponse("/tasks/cycles", status_code=303)
 
 
-def _required(name: str):
-    raise InputError(f"{name} is required")
-
-
-@router.post("/tasks/cycles/{cycle_id}/close", dependencies=[Depends(verify_csrf)])
+@router.post("/tasks/cycles/{cycle_id}/close", dependencies=[Depends(verify_csrf)], **HIDDEN)
 def close_cycle(cycle_id: RowId, request: Request, database: DatabaseDep, user: OfficeUser):
     with database.write(actor_of(user)) as session:
         cycle = cycle_service.close_cycle(session, cycle_id, user=user)
@@ -194,16 +185,16 @@ def close_cycle(cycle_id: RowId, request: Request, database: DatabaseDep, user: 
     return RedirectResponse("/tasks/cycles", status_code=303)
 
 
-@router.get("/tasks/reminders")
+@router.get("/tasks/reminders", response_model=views.RemindersPagePublic, **PAGES)
 def reminders_page(
     request: Request, session: SessionDep, user: CurrentUser, as_of: str | None = None
 ):
     """Units that still owe reports in open cycles due soon or overdue (the office's list)."""
-    data = reminders.office_reminders(session, user, today=parse_iso_date(as_of, "as_of"))
-    return render(request, "tasks_reminders.html", data, user)
+    model = views.reminders_page(session, user, as_of=parse_iso_date(as_of, "as_of"))
+    return render(request, "tasks_reminders.html", model.model_dump(mode="json"), user)
 
 
-@router.get("/tasks/reminders.{fmt}")
+@router.get("/tasks/reminders.{fmt}", **HIDDEN)
 def reminders_download(
     fmt: str, session: SessionDep, user: CurrentUser, as_of: str | None = None
 ) -> Response:
@@ -233,6 +224,6 @@ def evidence_response(session, user, report_id: RowId, file_id: RowId) -> Respon
     )
 
 
-@router.get("/tasks/reports/{report_id}/evidence/{file_id}")
+@router.get("/tasks/reports/{report_id}/evidence/{file_id}", **HIDDEN)
 def evidence_download(report_id: RowId, file_id: RowId, session: SessionDep, user: CurrentUser):
     return evidence_response(session, user, report_id, file_id)

@@ -5,19 +5,18 @@ completion. Session cookie + ``X-CSRF-Token`` header, or ``Authorization: Bearer
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from yrdplan.analytics.completion import COMPLETION_DEFINITION
+from yrdplan.domain.evidence import EVIDENCE_TYPES
 from yrdplan.errors import InputError
-from yrdplan.ingest.checklist_xlsx import parse_deadline
-from yrdplan.services import completion, oversight
+from yrdplan.services import completion, task_edits
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
-from yrdplan.services.computed import cached, who
 from yrdplan.services.imports import ImportOptions, apply_import
 from yrdplan.services.units import list_units
 from yrdplan.web.deps import (
@@ -33,10 +32,12 @@ from yrdplan.web.deps import (
     actor_of,
     verify_csrf,
 )
+from yrdplan.web.downloads import file_responses
 from yrdplan.web.routes.cycles import evidence_response
 from yrdplan.web.routes.tasks import checklist_response
 from yrdplan.web.uploads import read_upload, upload_limit, upload_source
 from yrdplan.web.views import completion as completion_views
+from yrdplan.web.views import reporting as views
 from yrdplan.web.views import tasks as task_views
 from yrdplan.web.views.imports import ChecklistImportPublic
 
@@ -73,35 +74,10 @@ class TaskUpdateIn(BaseModel):
     upper_task_id: Annotated[int | None, Field(ge=1, le=MAX_ROW_ID)] = None
     progress_text: str | None = None
 
-    def to_change(self) -> task_service.TaskUpdate:
-        given = self.model_dump(exclude_unset=True)
-        change = task_service.TaskUpdate()
-        if "lead_unit" in given:
-            change.lead_unit = given["lead_unit"] or None
-        if "deadline" in given:
-            text = given["deadline"] or ""
-            try:
-                change.deadline, change.deadline_note = parse_deadline(text) if text else (None, "")
-            except ValueError as err:
-                raise InputError(f"deadline {text!r}: {err}") from err
-        if "milestones" in given:
-            change.milestones = [task_service.MilestoneIn(**m) for m in given["milestones"] or []]
-        if "supporting_units" in given:
-            change.supporting_units = given["supporting_units"] or []
-        for name in ("is_suspended", "is_major_project"):
-            if given.get(name) is not None:  # null leaves the flag as it is
-                setattr(change, name, given[name])
-        for name in (
-            "start_date",
-            "planned_investment",
-            "actual_investment",
-            "location_code",
-            "upper_task_id",
-            "progress_text",
-        ):
-            if name in given:
-                setattr(change, name, given[name])
-        return change
+    def to_change(self) -> task_edits.TaskUpdate:
+        """The same parse as the task page's form and ``yrdplan tasks assign``."""
+        given = self.model_dump(exclude_unset=True, exclude={"row_version"})
+        return task_edits.TaskUpdate.from_fields(given)
 
 
 class SubtaskCreate(BaseModel):
@@ -115,7 +91,7 @@ class CycleCreate(BaseModel):
     plan: str
     name: str
     due_on: date
-    kind: Literal["monthly", "quarterly", "ad_hoc"] = "monthly"
+    kind: str = Field("monthly", description="monthly, quarterly or ad_hoc")
     opens_on: date | None = None
 
 
@@ -132,9 +108,15 @@ class ReportCreate(BaseModel):
 
 
 class ReviewDecision(BaseModel):
-    decision: Literal["accept", "return"]
+    decision: str = Field(description="accept or return")
     comment: str = ""
     row_version: VersionField = None
+
+
+class TaskChanged(task_views.TaskPagePublic):
+    """The task as ``GET /api/tasks/{id}`` answers it after a change, and what changed."""
+
+    changed: list[str] = Field(description="The fields that changed.")
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -158,7 +140,7 @@ def api_tasks(
     return task_service.task_rows(session, plan, user, filters=filters, as_of=as_of)
 
 
-@router.get("/tasks/checklist", tags=["delivery"])
+@router.get("/tasks/checklist", tags=["delivery"], responses=file_responses(("xlsx",)))
 def api_checklist(session: SessionDep, user: CurrentUser, plan: str, unit: str | None = None):
     """The plan's checklist (.xlsx); a unit reporter gets its unit's part."""
     return checklist_response(session, user, plan, unit)
@@ -190,35 +172,34 @@ def api_task(task_id: RowId, session: SessionDep, user: CurrentUser):
     return task_views.task_page(session, user, task_id)
 
 
-@router.patch("/tasks/{task_id:int}", tags=["delivery"])
-def api_task_update(
-    task_id: RowId, body: TaskUpdateIn, database: DatabaseDep, user: OfficeUser
-) -> dict:
+@router.patch("/tasks/{task_id:int}", tags=["delivery"], response_model=TaskChanged)
+def api_task_update(task_id: RowId, body: TaskUpdateIn, database: DatabaseDep, user: OfficeUser):
     """Assign units, deadline, milestones, project data (office); 409 on a stale row_version."""
     change = body.to_change()
     with database.write(actor_of(user)) as session:
-        task_service.update_task(
+        task_edits.update_task(
             session, task_id, change, user=user, expected_version=body.row_version
         )
     with database.read() as session:
         page = task_views.task_page(session, user, task_id)
-        return {"changed": change.changed, **page.model_dump(mode="json")}
+        return TaskChanged(**dict(page), changed=change.changed)
 
 
-@router.post("/tasks/{task_id:int}/subtasks", tags=["delivery"], status_code=201)
-def api_subtask(
-    task_id: RowId, body: SubtaskCreate, database: DatabaseDep, user: OfficeUser
-) -> dict:
+@router.post(
+    "/tasks/{task_id:int}/subtasks",
+    tags=["delivery"],
+    status_code=201,
+    response_model=task_views.TaskPagePublic,
+)
+def api_subtask(task_id: RowId, body: SubtaskCreate, database: DatabaseDep, user: OfficeUser):
     """Split a task into a new sub-task (office)."""
-    change = task_service.TaskUpdate(supporting_units=body.supporting_units)
-    if body.lead_unit:
-        change.lead_unit = body.lead_unit
-    if body.deadline:
-        change.deadline = body.deadline
+    change = task_edits.TaskUpdate.from_fields(
+        body.model_dump(exclude={"title"}, exclude_none=True)
+    )
     with database.write(actor_of(user)) as session:
-        sub_id = task_service.add_subtask(session, task_id, body.title, user=user, change=change).id
+        sub_id = task_edits.add_subtask(session, task_id, body.title, user=user, change=change).id
     with database.read() as session:
-        return task_views.task_page(session, user, sub_id).model_dump(mode="json")
+        return task_views.task_page(session, user, sub_id)
 
 
 @router.get("/units", tags=["delivery"], response_model=list[task_views.UnitPublic])
@@ -231,39 +212,38 @@ def api_units(session: SessionDep, user: CurrentUser, plan: str | None = None):
 
 
 @router.get("/cycles", tags=["delivery"])
-def api_cycles(session: SessionDep, user: CurrentUser, plan: str | None = None) -> list[dict]:
-    return cycle_service.list_cycles(session, plan)
+def api_cycles(
+    session: SessionDep, user: CurrentUser, plan: str | None = None
+) -> list[views.CyclePublic]:
+    """Reporting cycles, newest first; or one plan's."""
+    return views.list_cycles(session, plan)
 
 
 @router.post("/cycles", tags=["delivery"], status_code=201)
-def api_open_cycle(body: CycleCreate, database: DatabaseDep, user: OfficeUser) -> dict:
-    """Open a reporting cycle (office)."""
+def api_open_cycle(body: CycleCreate, database: DatabaseDep, user: OfficeUser) -> views.CyclePublic:
+    """Open a reporting cycle (office); the same use case as the cycles page's form."""
     with database.write(actor_of(user)) as session:
         cycle = cycle_service.open_cycle(
-            session,
-            body.plan,
-            name=body.name,
-            due_on=body.due_on,
-            kind=body.kind,
-            opens_on=body.opens_on,
-            user=user,
+            session, **cycle_service.cycle_fields(body.model_dump()), user=user
         )
-        return cycle_service.cycle_public(cycle, body.plan)
+        return views.CyclePublic(**cycle_service.cycle_public(cycle, body.plan))
 
 
 @router.post("/cycles/{cycle_id}/close", tags=["delivery"])
-def api_close_cycle(cycle_id: RowId, database: DatabaseDep, user: OfficeUser) -> dict:
+def api_close_cycle(cycle_id: RowId, database: DatabaseDep, user: OfficeUser) -> views.CyclePublic:
+    """Close a cycle (office): no more submissions."""
     with database.write(actor_of(user)) as session:
-        return cycle_service.cycle_public(cycle_service.close_cycle(session, cycle_id, user=user))
+        cycle = cycle_service.close_cycle(session, cycle_id, user=user)
+        return views.CyclePublic(**cycle_service.cycle_public(cycle))
 
 
 @router.get("/cycles/{cycle_id}/completeness", tags=["delivery"])
 def api_completeness(
     cycle_id: RowId, session: SessionDep, user: CurrentUser, as_of: date | None = None
-) -> list[dict]:
-    """Expected, submitted, on time, late, missing, pending per unit (a unit sees its own)."""
-    unit_id = None if user.role != "unit_reporter" else user.unit_id or -1
-    return cycle_service.completeness(session, [cycle_id], as_of=as_of, unit_id=unit_id)
+) -> list[views.CompletenessPublic]:
+    """Expected, submitted, on time, late, missing, pending per unit (a unit sees its own);
+    the rows of the cycle on ``/tasks/cycles``."""
+    return views.completeness(session, user, [cycle_id], as_of=as_of)
 
 
 @router.get("/reports", tags=["delivery"])
@@ -273,21 +253,15 @@ def api_reports(
     cycle: RowIdQuery = None,
     task: RowIdQuery = None,
     state: str | None = None,
-) -> list[dict]:
+) -> list[views.ReportPublic]:
     """Progress reports you may see."""
-    return cached(
-        session,
-        ("delivery.reports", who(user), cycle, task, state),
-        lambda s: cycle_service.list_reports(
-            s, user, cycle_id=cycle, task_id=task, review_state=state
-        ),
-    )
+    return views.list_reports(session, user, cycle=cycle, task=task, state=state)
 
 
 @router.post("/reports", tags=["delivery"], status_code=201)
 def api_submit(
     request: Request, body: ReportCreate, database: DatabaseDep, user: CurrentUser
-) -> dict:
+) -> views.ReportPublic:
     """Submit or resubmit your unit's report (unit reporters); 409 on a stale row_version."""
     with database.write(actor_of(user)) as session:
         report = cycle_service.submit_report(
@@ -306,16 +280,13 @@ def api_submit(
         )
         report_id = report.id
     with database.read() as session:
-        return cycle_service.describe_reports(
-            session, [cycle_service.readable_report(session, user, report_id)]
-        )[0]
+        return views.report(session, user, report_id)
 
 
 @router.get("/reports/{report_id}", tags=["delivery"])
-def api_report(report_id: RowId, session: SessionDep, user: CurrentUser) -> dict:
-    return cycle_service.describe_reports(
-        session, [cycle_service.readable_report(session, user, report_id)]
-    )[0]
+def api_report(report_id: RowId, session: SessionDep, user: CurrentUser) -> views.ReportPublic:
+    """One report, if you may read its task."""
+    return views.report(session, user, report_id)
 
 
 @router.post("/reports/{report_id}/evidence", tags=["delivery"], status_code=201)
@@ -325,7 +296,7 @@ async def api_add_evidence(
     database: DatabaseDep,
     user: CurrentUser,
     file: Annotated[UploadFile, File()],
-) -> dict:
+) -> views.EvidencePublic:
     """Attach an evidence file (pdf, docx, xlsx, jpg, png, txt; checked by content)."""
     max_bytes = upload_limit(request)
     content = await read_upload(file, max_bytes)
@@ -337,10 +308,20 @@ async def api_add_evidence(
             user=user,
             max_bytes=max_bytes,
         )
-        return {"id": row.id, "filename": row.filename, "size": row.size, "sha256": row.sha256}
+        return views.EvidencePublic(
+            id=row.id,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+        )
 
 
-@router.get("/reports/{report_id}/evidence/{file_id}", tags=["delivery"])
+@router.get(
+    "/reports/{report_id}/evidence/{file_id}",
+    tags=["delivery"],
+    responses=file_responses(EVIDENCE_TYPES, "The evidence file"),
+)
 def api_evidence(report_id: RowId, file_id: RowId, session: SessionDep, user: CurrentUser):
     return evidence_response(session, user, report_id, file_id)
 
@@ -348,29 +329,26 @@ def api_evidence(report_id: RowId, file_id: RowId, session: SessionDep, user: Cu
 @router.post("/reports/{report_id}/review", tags=["delivery"])
 def api_review(
     report_id: RowId, body: ReviewDecision, database: DatabaseDep, user: OfficeUser
-) -> dict:
+) -> views.ReportPublic:
     """Accept (locks it, updates the task) or return with a comment (office)."""
+    accept = cycle_service.parse_decision(body.decision)
     with database.write(actor_of(user)) as session:
         cycle_service.review_report(
             session,
             report_id,
-            accept=body.decision == "accept",
+            accept=accept,
             comment=body.comment,
             user=user,
             expected_version=body.row_version,
         )
     with database.read() as session:
-        return cycle_service.describe_reports(
-            session, [cycle_service.readable_report(session, user, report_id)]
-        )[0]
+        return views.report(session, user, report_id)
 
 
 @router.get("/review-queue", tags=["delivery"])
-def api_review_queue(session: SessionDep, user: OfficeUser) -> list[dict]:
-    """Reports awaiting review, oldest first (office)."""
-    return cached(
-        session, ("delivery.review_queue", who(user)), lambda s: oversight.review_queue(s, user)
-    )
+def api_review_queue(session: SessionDep, user: OfficeUser) -> views.ReviewPagePublic:
+    """Reports awaiting review, oldest first (office): the ``/tasks/review`` page's data."""
+    return views.review_page(session, user)
 
 
 # --- completion and watch list ----------------------------------------------------------------

@@ -13,9 +13,16 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
-from yrdplan.ingest.checklist_xlsx import parse_deadline
-from yrdplan.services import checklists
+from yrdplan.errors import (
+    ConflictError,
+    FieldError,
+    InputError,
+    NotFoundError,
+    PermissionDenied,
+    YrdplanError,
+)
+from yrdplan.services import checklists, task_edits
+from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
 from yrdplan.services.computed import cached
@@ -33,7 +40,7 @@ from yrdplan.web.deps import (
     queue_cookie,
     verify_csrf,
 )
-from yrdplan.web.i18n import translate
+from yrdplan.web.i18n import MESSAGES, field_message, translate
 from yrdplan.web.render import render, wants_json
 from yrdplan.web.uploads import upload_limit, upload_source
 from yrdplan.web.views import completion as completion_views
@@ -238,40 +245,50 @@ def task_page(task_id: RowId, request: Request, session: SessionDep, user: Curre
     return _task_page(request, session, user, task_id)
 
 
-def _assignment_from_form(form) -> task_service.TaskUpdate:
-    """Read the task page's assignment form (every field is always sent)."""
-    change = task_service.TaskUpdate(
-        lead_unit=form.get("lead_unit") or None,
-        supporting_units=[u for u in form.getlist("supporting_units") if u],
-        milestones=checklists.parse_milestones(str(form.get("milestones", ""))),
-        is_suspended=form.get("is_suspended") == "on",
-        is_major_project=form.get("is_major_project") == "on",
-    )
-    deadline = str(form.get("deadline", "")).strip()
-    try:
-        change.deadline, change.deadline_note = parse_deadline(deadline) if deadline else (None, "")
-    except ValueError as err:
-        raise InputError(f"完成时限 {deadline!r}: {err}") from err
-    change.start_date = parse_iso_date(str(form.get("start_date", "")).strip(), "start_date")
-    for name in ("planned_investment", "actual_investment"):
-        text = str(form.get(name, "")).strip()
-        setattr(change, name, text or None)
-    change.location_code = str(form.get("location_code", "")).strip() or None
-    upper = str(form.get("upper_task_id", "")).strip()
-    if upper and not upper.isdigit():
-        raise InputError(f"上级任务 must be a task id (a number), got {upper!r}")
-    change.upper_task_id = int(upper) if upper else None
-    return change
+#: The assignment form's fields; every one is always sent, so an empty one clears its field.
+ASSIGNMENT_FIELDS = (
+    "lead_unit",
+    "deadline",
+    "start_date",
+    "milestones",
+    "planned_investment",
+    "actual_investment",
+    "location_code",
+    "upper_task_id",
+)
+
+
+def form_error_text(request: Request, err: YrdplanError) -> str:
+    """A refusal as a form shows it: the field's name and the message in the reader's language."""
+    if not isinstance(err, FieldError):
+        return str(err)
+    lang = language(request)
+    label = f"d.field.{err.field}"
+    name = translate(label, lang) if label in MESSAGES else err.field
+    return f"{name}：{field_message(err, lang)}"
 
 
 @router.post("/tasks/{task_id}", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 async def task_assign(task_id: RowId, request: Request, database: DatabaseDep, user: OfficeUser):
+    """Save the task page's assignment form (office). Every field is sent, and an empty one
+    clears its field; so a body that is not a form is refused rather than read as all empty
+    (the API's ``PATCH /api/tasks/{id}`` takes JSON, changing only the fields it names)."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        raise FieldError(
+            "request body", "expected a form; JSON goes to PATCH /api/tasks/{id}", "fe.form_body"
+        )
     form = await request.form()
     try:
-        change = _assignment_from_form(form)
-        version = int(form.get("row_version") or 0) or None
+        given = {name: str(form.get(name, "")) for name in ASSIGNMENT_FIELDS}
+        given["supporting_units"] = [u for u in form.getlist("supporting_units") if u]
+        # A checkbox is sent only when ticked.
+        given["is_suspended"] = form.get("is_suspended") == "on"
+        given["is_major_project"] = form.get("is_major_project") == "on"
+        change = task_edits.TaskUpdate.from_fields(given)
+        version = cycle_service.parse_version(form.get("row_version"))
         with database.write(actor_of(user)) as session:
-            task_service.update_task(session, task_id, change, user=user, expected_version=version)
+            task_edits.update_task(session, task_id, change, user=user, expected_version=version)
     except YrdplanError as err:
         with database.read() as session:
             return _task_page(
@@ -281,7 +298,7 @@ async def task_assign(task_id: RowId, request: Request, database: DatabaseDep, u
                 task_id,
                 status_code=error_status(err),
                 form=dict(form) | {"supporting_units": form.getlist("supporting_units")},
-                error=str(err),
+                error=form_error_text(request, err),
             )
     flash(request, "d.flash.saved", what=f"#{task_id}")
     return RedirectResponse(f"/tasks/{task_id}", status_code=303)
@@ -298,9 +315,9 @@ def task_split(
     title: Annotated[str, Form()],
     lead_unit: Annotated[str, Form()] = "",
 ):
-    change = task_service.TaskUpdate(lead_unit=lead_unit) if lead_unit else None
+    change = task_edits.TaskUpdate.from_fields({"lead_unit": lead_unit} if lead_unit else {})
     with database.write(actor_of(user)) as session:
-        sub = task_service.add_subtask(session, task_id, title, user=user, change=change)
+        sub = task_edits.add_subtask(session, task_id, title, user=user, change=change)
         sub_id = sub.id
     flash(request, "d.flash.subtask", what=f"#{sub_id}")
     return RedirectResponse(f"/tasks/{task_id}", status_code=303)

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from yrdplan.domain.people import UserInfo
 from yrdplan.domain.tasks import STANDING_DEADLINE_PHRASES, TASK_STATUSES
 from yrdplan.services import cycles as cycle_service
-from yrdplan.services import oversight
+from yrdplan.services import delivery_settings, oversight
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller
 from yrdplan.services.completion import completion_rows
+from yrdplan.services.task_access import readable_task, visible_task_ids
 from yrdplan.services.units import list_units, unit_public
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -228,7 +229,7 @@ def board_page(
         tasks=[TaskRowPublic(**r) for r in rows],
         status_counts=dict(Counter(r["status"] for r in rows)),
         completion=CompletionPublic(**completion) if completion else None,
-        margin=task_service.lagging_margin(session),
+        margin=delivery_settings.lagging_margin(session),
         has_simulated=any(r["is_simulated"] for r in rows),
     )
 
@@ -314,8 +315,8 @@ def task_page(
     """One task in full: assignment, status, tree, reports, history (also ``GET /api/tasks/{id}``
     and ``yrdplan tasks show``)."""
     user = require_caller(user)
-    task = task_service.readable_task(session, user, task_id)
-    visible = task_service.visible_task_ids(session, user)
+    task = readable_task(session, user, task_id)
+    visible = visible_task_ids(session, user)
     plan = task_service.plan_of(session, task)
     below = list(task_repo.children_of(session, [task.id]))
     related = [task] + below
@@ -349,7 +350,7 @@ def task_page(
             for r in cycle_service.list_reports(session, user, task_id=task.id)
         ],
         history=[HistoryEntryPublic(**h) for h in task_history(session, task)],
-        margin=task_service.lagging_margin(session) if margin is None else margin,
+        margin=delivery_settings.lagging_margin(session) if margin is None else margin,
         assignment=assignment,
     )
 
