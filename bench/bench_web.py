@@ -229,7 +229,7 @@ class Client:
         else:
             self.etags.pop("/api/review-queue", None)
             status, content = await self.call("GET", "/api/review-queue", "GET /api/review-queue")
-            queue = json.loads(content) if status == 200 else []
+            queue = json.loads(content)["queue"] if status == 200 else []
             if not queue or choice < 0.7:
                 return
             report = self.rng.choice(queue[:5])

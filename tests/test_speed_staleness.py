@@ -235,3 +235,19 @@ def test_a_write_builds_again_what_pages_asked_for_before_the_next_page_view(cli
     with database.read() as session:
         assert computed.build_count(session) == rebuilt  # and the page view built nothing
     assert after != before
+
+
+def test_a_retitled_task_reaches_the_indicator_page_that_keeps_its_series(client, database):
+    """The page keeps its tasks apart from its series and map; a task's change reaches the page."""
+    login(client, "viewer")
+    url = "/indicators/PM25?format=json"
+    before = _kept(client, url)
+    task_id = before.json()["tasks"][0]["id"]
+    with database.write() as session:
+        session.get(Task, task_id).title = "细颗粒物协同治理（改）"
+    after = _changed(client, url, before).json()
+    assert (
+        next(t for t in after["tasks"] if t["id"] == task_id)["title"] == "细颗粒物协同治理（改）"
+    )
+    assert after["series"] == before.json()["series"]
+    assert after["map"] == before.json()["map"]

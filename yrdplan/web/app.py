@@ -172,7 +172,12 @@ def _declare_errors(router) -> None:
         if route.path.startswith("/api/"):
             route.responses = ERROR_RESPONSES | route.responses
         else:
-            route.responses = PAGE_RESPONSES | route.responses
+            # A page's file (a statement, a template) keeps the HTML too: a visitor who must
+            # log in first is answered with the log-in page.
+            own = route.responses.get(200, {})
+            answer = PAGE_RESPONSES[200] | own
+            answer["content"] = HTML | own.get("content", {})
+            route.responses = PAGE_RESPONSES | route.responses | {200: answer}
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str]:

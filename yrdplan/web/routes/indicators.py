@@ -125,10 +125,19 @@ def indicator_page(
     key = ("indicators.one", code, tuple(chosen) if chosen else None)
 
     def build(s):
-        page = views.indicator_page(s, current_results(s, database), code, chosen)
+        page = views.indicator_page(s, current_results(s, database), code, chosen, with_tasks=False)
         return page.model_dump(mode="json")
 
     data = dict(cached(session, key, build))
+    # Kept apart from the series, map and chart: accepting a report changes the tasks only.
+    shown = (data["indicator"]["code"], tuple(r["code"] for r in data["regions"]))
+    data["tasks"] = cached(
+        session,
+        ("indicators.one.tasks", *shown),
+        lambda s: [
+            t.model_dump(mode="json") for t in views.indicator_tasks(s, shown[0], list(shown[1]))
+        ],
+    )
     data["can_edit"] = _can_import(user)
     if wants_json(request):
         return render(request, "indicator.html", data, user)

@@ -328,9 +328,17 @@ def default_regions(result: MonitorRunResult, code: str) -> list[str]:
 
 
 def indicator_page(
-    session: Session, result: MonitorRunResult, code: str, regions: list[str] | None = None
+    session: Session,
+    result: MonitorRunResult,
+    code: str,
+    regions: list[str] | None = None,
+    *,
+    with_tasks: bool = True,
 ) -> IndicatorPagePublic:
-    """``/indicators/{code}``: series against trajectories and milestones, components, map."""
+    """``/indicators/{code}``: series against trajectories and milestones, components, map.
+
+    ``with_tasks=False`` leaves the linked tasks out (:func:`indicator_tasks` gives them): they
+    change with delivery, the rest with monitoring, so a page may keep the two apart."""
     indicator = get_indicator(session, code)
     code = indicator.code
     chosen = regions or default_regions(result, code)
@@ -371,8 +379,13 @@ def indicator_page(
             for r in sorted((r for r in rows if basis_of(r) == "target"), key=_sort_key)
         ],
         map=cells,
-        tasks=[LinkedTaskPublic(**t) for t in linked_tasks(session, code, chosen)],
+        tasks=indicator_tasks(session, code, chosen) if with_tasks else [],
     )
+
+
+def indicator_tasks(session: Session, code: str, regions: list[str]) -> list[LinkedTaskPublic]:
+    """The tasks serving indicator ``code`` in ``regions`` or in a region above them."""
+    return [LinkedTaskPublic(**t) for t in linked_tasks(session, code, regions)]
 
 
 def status_map_svg(session: Session, cells: list[dict], code: str) -> str:
