@@ -38,8 +38,8 @@ from yrdplan.reports.docx_writer import write_docx
 from yrdplan.reports.html_writer import write_html
 from yrdplan.reports.xlsx_annex import write_xlsx
 from yrdplan.services.bulletin_snapshot import bulletin_snapshot
-from yrdplan.services.database import connect
 from yrdplan.services.setup import init_database
+from yrdplan.store.database import connect
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.store.schema import (
     IndicatorRecord,

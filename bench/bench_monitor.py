@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from yrdplan.domain.people import SYSTEM_CALLER
-from yrdplan.services.database import connect
 from yrdplan.services.indicator_data import import_observations
 from yrdplan.services.monitor import MonitorOptions, run_monitor
 from yrdplan.services.setup import init_database
+from yrdplan.store.database import connect
 from yrdplan.store.repos import regions as region_repo
 
 INDICATORS = [

@@ -239,9 +239,9 @@ def time_pages(requests: int) -> None:
 
     from yrdplan.domain.people import UserInfo
     from yrdplan.services import index_builds
-    from yrdplan.services.database import connect
     from yrdplan.services.setup import init_database
     from yrdplan.settings import load_settings
+    from yrdplan.store.database import connect
     from yrdplan.web.app import create_app
 
     with tempfile.TemporaryDirectory() as folder:

@@ -467,8 +467,8 @@ def prepare(url: str, scale: int = 1) -> dict[str, str]:
     from sqlalchemy import select
 
     from yrdplan.services.accounts import issue_token
-    from yrdplan.services.database import connect
     from yrdplan.services.setup import init_database
+    from yrdplan.store.database import connect
     from yrdplan.store.schema import User
 
     started = time.perf_counter()

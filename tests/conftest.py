@@ -17,8 +17,8 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from yrdplan.services.database import Database, connect
 from yrdplan.services.setup import init_database
+from yrdplan.store.database import Database, connect
 
 # `repeatable` (CI): the same examples every run; found failures are kept as @example in the tests.
 settings.register_profile("repeatable", derandomize=True, database=None)

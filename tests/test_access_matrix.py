@@ -21,9 +21,9 @@ import pytest
 from access_matrix import ROLE_ACCOUNTS, observe, path_values, routes_of
 
 from yrdplan.domain.people import SYSTEM_CALLER
-from yrdplan.services.database import connect
 from yrdplan.services.portal import set_portal_open
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.web.access import PUBLIC_ROUTES, is_public
 from yrdplan.web.app import create_app
 

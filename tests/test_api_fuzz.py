@@ -32,8 +32,8 @@ from schemathesis.checks import (
 )
 
 from yrdplan.services import accounts
-from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.store.repos.users import find_user
 from yrdplan.web.app import create_app
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from yrdplan.errors import ConflictError, InputError
 from yrdplan.services.backup import backup_database, restore_database
-from yrdplan.services.database import connect
 from yrdplan.store.audit import Actor
 from yrdplan.store.backup import dump_tables, is_empty
+from yrdplan.store.database import connect
 from yrdplan.store.engine import make_engine
 from yrdplan.store.schema import (
     EvidenceFile,

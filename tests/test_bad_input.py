@@ -32,8 +32,8 @@ from pydantic import BaseModel
 from sqlalchemy import create_engine, text
 from web_helpers import app_routes, csrf_of
 
-from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.store.schema import Base
 from yrdplan.web.app import create_app
 

@@ -13,8 +13,8 @@ import pytest
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import ConflictError, InputError, PermissionDenied
 from yrdplan.services import benefit, benefit_statements, indicator_data
-from yrdplan.services.database import connect
 from yrdplan.store.audit import Actor
+from yrdplan.store.database import connect
 from yrdplan.store.repos import benefit as repo
 from yrdplan.store.repos import users as user_repo
 

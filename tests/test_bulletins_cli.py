@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from yrdplan.cli.main import app as cli
-from yrdplan.services.database import connect
+from yrdplan.store.database import connect
 from yrdplan.store.schema import AuditEntry, Bulletin, EvaluationAssessment
 
 runner = CliRunner()

@@ -25,8 +25,8 @@ from yrdplan.reports.documents import build_document, render_documents
 from yrdplan.services import bulletins as service
 from yrdplan.services.completion import completion_rows
 from yrdplan.services.cycles import completeness
-from yrdplan.services.database import connect
 from yrdplan.services.evaluations import AssessmentIn, enter_assessment
+from yrdplan.store.database import connect
 from yrdplan.store.schema import AuditEntry, Bulletin, Task
 
 NANJING = "nj-implementation-2020"

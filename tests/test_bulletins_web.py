@@ -20,8 +20,8 @@ from web_helpers import app_routes, csrf_of, login
 
 from yrdplan.domain.people import UserInfo
 from yrdplan.services import bulletins as service
-from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.web.app import create_app
 

@@ -13,8 +13,8 @@ from web_helpers import csrf_of, login
 
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.services import accounts
-from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.web.app import create_app
 
 NANJING = "nj-implementation-2020"

@@ -19,7 +19,7 @@ from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.domain.tasks import CHECKLIST_HEADERS, STANDING_DEADLINE_PHRASES
 from yrdplan.services import checklists, task_edits
 from yrdplan.services import tasks as task_service
-from yrdplan.services.database import connect
+from yrdplan.store.database import connect
 
 NANJING = "nj-implementation-2020"
 

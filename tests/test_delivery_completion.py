@@ -15,7 +15,7 @@ from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.reports.task_text import status_reason_text
 from yrdplan.services import completion, tasks
-from yrdplan.services.database import connect
+from yrdplan.store.database import connect
 from yrdplan.store.schema import Task
 
 AS_OF = date(2025, 1, 1)

@@ -13,8 +13,8 @@ from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import ConflictError, InputError, PermissionDenied
 from yrdplan.services import cycles, task_edits
 from yrdplan.services import tasks as task_service
-from yrdplan.services.database import connect
 from yrdplan.store import row_versions
+from yrdplan.store.database import connect
 from yrdplan.store.schema import EvidenceFile, ProgressReport, Task
 
 TODAY = date.today()

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from yrdplan.cli.main import app as cli
 from yrdplan.demo import delivery as demo_delivery
 from yrdplan.demo.default_content import DEMO_ACCOUNTS, add_demo_accounts
-from yrdplan.services.database import connect
 from yrdplan.services.setup import init_database
+from yrdplan.store.database import connect
 from yrdplan.store.schema import (
     EvidenceFile,
     Plan,

@@ -15,7 +15,7 @@ from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services import delivery_settings, task_edits, units
 from yrdplan.services import tasks as task_service
-from yrdplan.services.database import connect
+from yrdplan.store.database import connect
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.web.views import tasks as task_views
 

@@ -83,7 +83,7 @@ def _checklist(folder: Path, url: str) -> Path:
 
     from yrdplan.domain.people import SYSTEM_CALLER
     from yrdplan.services import checklists
-    from yrdplan.services.database import connect
+    from yrdplan.store.database import connect
 
     path = folder / "checklist.xlsx"
     database = connect(url)

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from yrdplan.domain.people import SYSTEM_CALLER
-from yrdplan.services.database import connect
 from yrdplan.services.indicator_data import import_indicators, import_observations, import_targets
 from yrdplan.services.monitor import PUBLIC_FIELDS, MonitorOptions, run_monitor
+from yrdplan.store.database import connect
 from yrdplan.store.schema import MonitorResult, MonitorRun
 
 INDICATORS = """code,name,unit,direction,kind,aggregation,weight_indicator,formula

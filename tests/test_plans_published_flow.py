@@ -13,7 +13,6 @@ from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import PermissionDenied
 from yrdplan.ingest.plan_text import parse_plan
-from yrdplan.services.database import connect
 from yrdplan.services.plans import (
     PlanMeta,
     active_user,
@@ -22,6 +21,7 @@ from yrdplan.services.plans import (
     import_plan,
     list_baselines,
 )
+from yrdplan.store.database import connect
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.schema import ObservationRecord, TargetRecord
 

@@ -11,7 +11,6 @@ from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import ConflictError, InputError, NotFoundError
 from yrdplan.ingest.plan_text import parse_plan
-from yrdplan.services.database import connect
 from yrdplan.services.plans import (
     PlanMeta,
     confirm_version,
@@ -24,6 +23,7 @@ from yrdplan.services.plans import (
     suggest_plan_links,
 )
 from yrdplan.store.audit import Actor
+from yrdplan.store.database import connect
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.schema import Plan, PlanVersion, TargetRecord, Task
 

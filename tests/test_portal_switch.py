@@ -19,8 +19,8 @@ from web_helpers import csrf_of, login
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import PermissionDenied
 from yrdplan.services import bulletins, feedback, portal
-from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import PublicFeedback
 from yrdplan.web.app import create_app

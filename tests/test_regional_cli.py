@@ -16,7 +16,7 @@ from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, PermissionDenied, YrdplanError
 from yrdplan.services import index_builds, regional
-from yrdplan.services.database import connect
+from yrdplan.store.database import connect
 from yrdplan.store.schema import ObservationRecord
 
 runner = CliRunner()

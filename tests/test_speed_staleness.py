@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 from web_helpers import login
 
-from yrdplan.services import computed
 from yrdplan.services.accounts import issue_token
+from yrdplan.store import computed
 from yrdplan.store.schema import ObservationRecord, Region, Task, User
 from yrdplan.store.versions import read_versions
 

@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from yrdplan.services.accounts import issue_token
-from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.store.schema import Plan, User
 from yrdplan.web.app import create_app
 
@@ -135,7 +135,7 @@ def test_serve_with_two_workers_answers_like_one_app(pg_server, default_pg_templ
 
 
 def test_a_second_worker_takes_what_the_first_built_until_the_data_change(default_url):
-    from yrdplan.services import computed
+    from yrdplan.store import computed
 
     first, second = _worker(default_url), _worker(default_url)
     url = "/tasks/completion?format=json"

@@ -5,9 +5,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from yrdplan.errors import DatabaseError
-from yrdplan.services.database import connect
 from yrdplan.services.setup import init_database
 from yrdplan.store.audit import Actor
+from yrdplan.store.database import connect
 from yrdplan.store.engine import make_engine
 from yrdplan.store.migrate import head_revision
 from yrdplan.store.schema import AuditEntry, Region, RegionGroup, Unit

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from yrdplan.services.backup import backup_database, restore_database
-from yrdplan.services.database import connect
 from yrdplan.store.backup import dump_tables
+from yrdplan.store.database import connect
 from yrdplan.store.engine import make_engine
 from yrdplan.store.migrate import upgrade
 from yrdplan.store.schema import ObservationRecord, Unit

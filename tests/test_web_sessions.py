@@ -12,8 +12,8 @@ from web_helpers import csrf_of, login
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.services import accounts
-from yrdplan.services.database import connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import connect
 from yrdplan.store.repos.users import find_user, to_info
 from yrdplan.store.schema import WebSession, utcnow
 from yrdplan.web.app import create_app

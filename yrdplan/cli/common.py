@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from yrdplan.services.database import Database, connect
 from yrdplan.settings import load_settings
+from yrdplan.store.database import Database, connect
 
 DbOption = Annotated[
     str | None,

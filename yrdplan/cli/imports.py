@@ -8,8 +8,8 @@ import typer
 from sqlalchemy.orm import Session
 
 from yrdplan.cli.common import console, err_console
-from yrdplan.services.database import Database
 from yrdplan.services.import_report import ImportFailed, ImportReport
+from yrdplan.store.database import Database
 
 
 def run_import(database: Database, work: Callable[[Session], ImportReport]) -> ImportReport:

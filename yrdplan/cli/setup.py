@@ -58,7 +58,7 @@ def serve(
     """Serve the web application."""
     import uvicorn  # imported here: only this command needs the server
 
-    from yrdplan.services.database import connect
+    from yrdplan.store.database import connect
     from yrdplan.web.app import create_app
 
     settings = load_settings(database_url=db, host=host, port=port)

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from yrdplan.errors import DatabaseError, InputError
-from yrdplan.services.database import connect, describe_url, reason_of, sqlite_path
 from yrdplan.services.setup import remove_stale_temp_files
 from yrdplan.store.backup import Progress, read_backup, restore_tables, write_backup
+from yrdplan.store.database import connect, describe_url, reason_of, sqlite_path
 from yrdplan.store.engine import make_engine
 from yrdplan.store.migrate import head_revision, upgrade
 

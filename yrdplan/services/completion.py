@@ -28,8 +28,8 @@ from yrdplan.analytics.completion import (
     subtask_weights,
 )
 from yrdplan.errors import InputError
-from yrdplan.services.computed import shared
 from yrdplan.services.tasks import evaluate
+from yrdplan.store.computed import shared
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.repos.regions import region_names

@@ -20,10 +20,10 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.domain.problems import Problem
 from yrdplan.errors import FieldError, InputError, NotFoundError, PermissionDenied
 from yrdplan.services.callers import actor_of, require_caller, require_manager
-from yrdplan.services.database import Database
 from yrdplan.services.import_report import ImportFailed, ImportReport
 from yrdplan.services.imports import FILE_TYPES, ImportOptions, import_file
 from yrdplan.store.audit import acting_as
+from yrdplan.store.database import Database
 from yrdplan.store.schema import PendingImport
 
 #: Import kinds offered on the web, with the file types each accepts: every kind of the one

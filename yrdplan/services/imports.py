@@ -24,9 +24,9 @@ from yrdplan.ingest.source import Readable, Source, as_source
 from yrdplan.services import benefit, checklists, geography, indicator_data
 from yrdplan.services import plans as plan_service
 from yrdplan.services.callers import actor_of, require_caller, require_manager
-from yrdplan.services.database import Database
 from yrdplan.services.import_report import ImportReport
 from yrdplan.store.audit import acting_as
+from yrdplan.store.database import Database
 
 #: Each kind of import, with the file types it accepts.
 FILE_TYPES: dict[str, tuple[str, ...]] = {

@@ -35,9 +35,9 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services.callers import actor_of, require_manager, user_id_of
 from yrdplan.services.catalogue import stored_indicators
-from yrdplan.services.database import Database
 from yrdplan.services.monitor import MonitorOptions, load_series
 from yrdplan.services.regional_data import resolve_regions
+from yrdplan.store.database import Database
 from yrdplan.store.repos import indicators as indicator_repo
 from yrdplan.store.schema import IndexBuild, utcnow
 

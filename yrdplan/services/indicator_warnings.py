@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from yrdplan.domain.indicators import Indicator
 from yrdplan.domain.regions import YRD_CODE
-from yrdplan.services.computed import shared
 from yrdplan.services.monitor import MonitorRunResult
+from yrdplan.store.computed import shared
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import regions as region_repo

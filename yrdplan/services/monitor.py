@@ -45,7 +45,6 @@ from yrdplan.domain.indicators import Indicator
 from yrdplan.domain.periods import parse_period
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services.catalogue import stored_indicators
-from yrdplan.services.computed import cached
 from yrdplan.services.geography import hierarchy, period_end, stored_changes
 from yrdplan.services.indicator_data import resolve_standard
 from yrdplan.services.warning_rules import (
@@ -55,6 +54,7 @@ from yrdplan.services.warning_rules import (
     stored_thresholds,
     warning_rules,
 )
+from yrdplan.store.computed import cached
 from yrdplan.store.repos import indicators as repo
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.store.schema import MonitorRun, TargetRecord, utcnow
@@ -585,9 +585,9 @@ def current_results(session: Session, database=None) -> MonitorRunResult:
     """The latest full run if it still matches the data, else a fresh one (stored).
 
     Pages call this: a run is recomputed only after observations, targets, the crosswalk or task
-    links changed. ``database`` (a :class:`~yrdplan.services.database.Database`) lets a read-only
+    links changed. ``database`` (a :class:`~yrdplan.store.database.Database`) lets a read-only
     page session store the fresh run in its own transaction; with it, the run's decoded rows
-    are also kept in this process until the data change (:mod:`yrdplan.services.computed`), so a
+    are also kept in this process until the data change (:mod:`yrdplan.store.computed`), so a
     page view neither decodes the stored rows nor runs the engine. Treat the rows as read-only.
     """
     if database is None:

@@ -32,7 +32,6 @@ from yrdplan.analytics import disparity as disp
 from yrdplan.analytics.benchmarking import benchmark as benchmark_values
 from yrdplan.errors import InputError, NotFoundError
 from yrdplan.services.catalogue import stored_indicators
-from yrdplan.services.database import Database
 from yrdplan.services.regional_data import (
     DEFAULT_REGIONS,
     Panel,
@@ -45,6 +44,7 @@ from yrdplan.services.regional_data import (
     period_key,
     resolve_regions,
 )
+from yrdplan.store.database import Database
 from yrdplan.store.repos import indicators as indicator_repo
 
 DISPARITY_FIELDS = (

@@ -12,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from yrdplan.demo import default_content
 from yrdplan.errors import DatabaseError
-from yrdplan.services.database import describe_url, has_content, reason_of, sqlite_path
 from yrdplan.store.audit import install_audit
+from yrdplan.store.database import describe_url, has_content, reason_of, sqlite_path
 from yrdplan.store.engine import make_engine, make_session_factory
 from yrdplan.store.migrate import current_revision, upgrade
 

@@ -881,7 +881,7 @@ class DataVersion(Base):
     """One counter per table, bumped in the same transaction as every write to that table.
 
     Results computed from the data are kept under the versions of the tables they read
-    (:mod:`yrdplan.store.versions`, :mod:`yrdplan.services.computed`), so any worker on any
+    (:mod:`yrdplan.store.versions`, :mod:`yrdplan.store.computed`), so any worker on any
     machine can tell whether what it holds is still current with one small query.
     """
 
@@ -897,7 +897,7 @@ class ComputedResult(Base):
     """A result built from the data (a page's data, a roll-up), shared by every worker.
 
     ``versions`` are the data versions of the tables it was built from; it is valid while they
-    hold (:mod:`yrdplan.services.computed`). A cache: never backed up, rebuilt when missing.
+    hold (:mod:`yrdplan.store.computed`). A cache: never backed up, rebuilt when missing.
     """
 
     __tablename__ = "computed_results"

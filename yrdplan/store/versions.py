@@ -9,7 +9,7 @@ an old version or the other way round; SQLite and PostgreSQL behave the same.
 
 Reads: inside :func:`tracking_reads` every SELECT a session runs (lazy loads included) adds the
 tables it touches to a set. A result computed inside it depends on exactly those tables; it stays
-valid while their versions do (:mod:`yrdplan.services.computed`, :mod:`yrdplan.web.http_cache`).
+valid while their versions do (:mod:`yrdplan.store.computed`, :mod:`yrdplan.web.http_cache`).
 
 Writes that bypass a session from an installed factory (psql, another program) do not bump the
 versions; everything in yrdplan writes through ``Database.write`` or ``yrdplan init``/restore.

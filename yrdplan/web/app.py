@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from yrdplan import __version__
 from yrdplan.errors import ConflictError, InputError, NotFoundError, PermissionDenied, YrdplanError
-from yrdplan.services.database import Database, connect
 from yrdplan.settings import Settings, load_settings
+from yrdplan.store.database import Database, connect
 from yrdplan.store.repos.instance_settings import read_setting
 from yrdplan.web.access import require_login_unless_public
 from yrdplan.web.delivery_words import TEMPLATE_GLOBALS

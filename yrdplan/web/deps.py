@@ -20,8 +20,8 @@ from yrdplan.services.accounts import (
     user_for_session,
     user_for_token,
 )
-from yrdplan.services.database import Database
 from yrdplan.store.audit import Actor
+from yrdplan.store.database import Database
 from yrdplan.web import middleware
 from yrdplan.web.i18n import LANGUAGES
 

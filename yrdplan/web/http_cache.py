@@ -13,7 +13,7 @@ one query reads the versions, and if none of the tables changed the answer is ``
 Modified``. The mask travels inside the tag, so any worker on any machine checks any tag; the
 versions are read before the handler reads its data, so a tag never claims newer data than the
 body has. Handlers must derive their answer from the database, the request and the date only
-(the rule :mod:`yrdplan.services.computed` also relies on); a handler that does not (a clock,
+(the rule :mod:`yrdplan.store.computed` also relies on); a handler that does not (a clock,
 a random draw, a file) must set its own ``Cache-Control`` and is then left alone.
 
 Responses carry ``Cache-Control: no-cache`` (keep, but ask each time; ``private`` when a user or
@@ -36,7 +36,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from yrdplan.services.computed import code_digest, deferring_shares, save_shares
+from yrdplan.store.computed import code_digest, deferring_shares, save_shares
 from yrdplan.store.schema import Base, DataVersion
 from yrdplan.store.versions import tracking_reads, versions_known
 

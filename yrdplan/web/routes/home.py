@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from yrdplan.services.computed import cached, who
 from yrdplan.services.portal import portal_open
+from yrdplan.store.computed import cached, who
 from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
 from yrdplan.web.render import render
 from yrdplan.web.views import overview as views

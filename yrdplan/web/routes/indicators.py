@@ -15,10 +15,10 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.errors import InputError, PermissionDenied
 from yrdplan.services import indicator_data
 from yrdplan.services.catalogue import stored_indicators
-from yrdplan.services.computed import cached
 from yrdplan.services.import_report import ImportFailed
 from yrdplan.services.imports import ImportOptions, import_file
 from yrdplan.services.monitor import MonitorOptions, current_results
+from yrdplan.store.computed import cached
 from yrdplan.web.deps import (
     CurrentUser,
     DatabaseDep,

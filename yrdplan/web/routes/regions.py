@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
-from yrdplan.services.computed import cached
+from yrdplan.store.computed import cached
 from yrdplan.store.repos import regions as region_repo
 from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
 from yrdplan.web.render import render, wants_json

@@ -25,8 +25,8 @@ from yrdplan.services import checklists, task_edits
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.arguments import parse_iso_date
-from yrdplan.services.computed import cached
 from yrdplan.services.imports import ImportOptions, apply_import
+from yrdplan.store.computed import cached
 from yrdplan.web.delivery_words import completion_charts
 from yrdplan.web.deps import (
     CurrentUser,

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from yrdplan.services.computed import cached
 from yrdplan.services.monitor import current_results
+from yrdplan.store.computed import cached
 from yrdplan.web.deps import DatabaseDep, OptionalUser, SessionDep
 from yrdplan.web.render import json_response, render
 from yrdplan.web.views import warnings as views

@@ -22,7 +22,6 @@ from yrdplan.errors import NotFoundError
 from yrdplan.reports.bulletin import LEVEL_COLOURS
 from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services.catalogue import stored_indicators
-from yrdplan.services.database import Database
 from yrdplan.services.indicator_data import get_indicator, indicator_public, list_targets
 from yrdplan.services.indicator_warnings import (
     LEVEL_ORDER,
@@ -41,6 +40,7 @@ from yrdplan.services.monitor import (
     rows_for,
     run_monitor,
 )
+from yrdplan.store.database import Database
 from yrdplan.store.repos import regions as region_repo
 
 # The bulletins' level colours; a lighter grey than theirs for no data, as on the other maps.

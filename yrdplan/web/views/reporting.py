@@ -19,7 +19,7 @@ from yrdplan.services import cycles as cycle_service
 from yrdplan.services import reminders
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller
-from yrdplan.services.computed import cached, who
+from yrdplan.store.computed import cached, who
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.web.views import tasks as task_views
