@@ -487,7 +487,12 @@ def prepare(url: str, scale: int = 1) -> dict[str, str]:
 
 
 def start_server(
-    url: str, workers: int, port: int, log: Path, tokens: dict[str, str]
+    url: str,
+    workers: int,
+    port: int,
+    log: Path,
+    tokens: dict[str, str],
+    compute_on_write: bool = True,
 ) -> subprocess.Popen:
     command = [
         sys.executable,
@@ -502,6 +507,8 @@ def start_server(
         str(workers),
     ]
     env = os.environ | {"YRDPLAN_DATABASE_URL": url}
+    if not compute_on_write:
+        env["YRDPLAN_COMPUTE_ON_WRITE"] = "0"
     server = subprocess.Popen(
         command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, start_new_session=True
     )
@@ -532,7 +539,9 @@ def measure(name: str, url: str, workers: int, args, workdir: Path) -> None:
     print(f"\n## {name}: {workers} worker(s), {args.clients} clients, scale {args.scale}")
     tokens = prepare(url, args.scale)
     port = free_port()
-    server = start_server(url, workers, port, workdir / f"server-{name}.log", tokens)
+    server = start_server(
+        url, workers, port, workdir / f"server-{name}.log", tokens, not args.no_compute_on_write
+    )
     try:
         single = asyncio.run(single_requests(port, tokens))
         print("\n### single requests, no load (median ms)")
@@ -570,6 +579,11 @@ def main() -> None:
     parser.add_argument("--pg-workers", type=int, default=4)
     parser.add_argument("--scale", type=int, default=1, help="grow the demo this many times")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--no-compute-on-write",
+        action="store_true",
+        help="leave rebuilds after a write to the next page view (the comparison)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="yrdplan-bench-web-") as tmp:
         workdir = Path(tmp)

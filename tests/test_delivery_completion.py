@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from yrdplan.cli.main import app as cli
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.reports.task_text import status_reason_text
-from yrdplan.services import completion, tasks
+from yrdplan.services import completion, task_edits, tasks
 from yrdplan.store.database import connect
 from yrdplan.store.schema import Task
 
@@ -31,28 +31,34 @@ def graded(any_default_url):
     database = connect(any_default_url)
     plan = make_plan(database)
     with database.write() as session:
-        update = functools.partial(tasks.update_task, user=SYSTEM_CALLER)
+        update = functools.partial(task_edits.update_task, user=SYSTEM_CALLER)
         update(
-            session, plan.task(1), tasks.TaskUpdate(lead_unit="t-jt", deadline=date(2024, 12, 31))
+            session,
+            plan.task(1),
+            task_edits.TaskUpdate(lead_unit="t-jt", deadline=date(2024, 12, 31)),
         )
         update(
             session,
             plan.task(2),
-            tasks.TaskUpdate(lead_unit="测试交通局", deadline=date(2024, 6, 30)),
+            task_edits.TaskUpdate(lead_unit="测试交通局", deadline=date(2024, 6, 30)),
         )
         update(
-            session, plan.task(3), tasks.TaskUpdate(lead_unit="t-fg", deadline=date(2024, 6, 30))
+            session,
+            plan.task(3),
+            task_edits.TaskUpdate(lead_unit="t-fg", deadline=date(2024, 6, 30)),
         )
         update(
-            session, plan.task(4), tasks.TaskUpdate(lead_unit="t-hb", deadline=date(2025, 12, 31))
+            session,
+            plan.task(4),
+            task_edits.TaskUpdate(lead_unit="t-hb", deadline=date(2025, 12, 31)),
         )
-        update(session, plan.task(5), tasks.TaskUpdate(lead_unit="t-hb", is_suspended=True))
+        update(session, plan.task(5), task_edits.TaskUpdate(lead_unit="t-hb", is_suspended=True))
         subs = [
-            tasks.add_subtask(
+            task_edits.add_subtask(
                 session,
                 plan.task(4),
                 title,
-                change=tasks.TaskUpdate(lead_unit=lead, deadline=date(2025, 12, 31)),
+                change=task_edits.TaskUpdate(lead_unit=lead, deadline=date(2025, 12, 31)),
                 user=SYSTEM_CALLER,
             )
             for title, lead in (("岸线整治", "t-hb"), ("生态修复", "t-hb"), ("湿地保护", "t-qx"))
@@ -178,8 +184,8 @@ def test_decomposed_task_counts_in_the_upper_plan(graded):
         )
         before = completion.completion_rows(session, upper_plan, "plan", as_of=AS_OF)[0]
     with database.write() as session:
-        tasks.update_task(
-            session, plan.task(1), tasks.TaskUpdate(upper_task_id=upper), user=SYSTEM_CALLER
+        task_edits.update_task(
+            session, plan.task(1), task_edits.TaskUpdate(upper_task_id=upper), user=SYSTEM_CALLER
         )
     with database.read() as session:
         after = completion.completion_rows(session, upper_plan, "plan", as_of=AS_OF)[0]

@@ -22,7 +22,6 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from yrdplan.analytics.completion import (
-    COMPLETION_DEFINITION,
     completion_over_time,
     completion_rates,
     subtask_weights,
@@ -180,7 +179,3 @@ def completion_trend(
         subtask_weights(forest.parents, suspended),
     )
     return [row.to_dict() for row in rows]
-
-
-def definition(lang: str = "zh") -> str:
-    return COMPLETION_DEFINITION["en" if lang == "en" else "zh"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
+import os
 import pickle
 import secrets
 import threading
@@ -67,6 +68,8 @@ MAX_ENTRIES = 512
 #: data (compute on write), so that the next page view finds it ready; at most this many per write.
 IN_DEMAND_SECONDS = 60.0
 MAX_REBUILDS_PER_WRITE = 32
+#: ``YRDPLAN_COMPUTE_ON_WRITE=0`` leaves every rebuild to the next page view (to compare the two).
+COMPUTE_ON_WRITE = os.environ.get("YRDPLAN_COMPUTE_ON_WRITE", "1") != "0"
 _rebuilding: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "yrdplan_rebuilding", default=False
 )
@@ -305,6 +308,8 @@ def forget_all() -> None:
 def rebuild_after_write(engine: Engine, tables: frozenset[str]) -> None:
     """Queue the results in demand that were built from ``tables`` for building again, in a
     thread of their own, so that the page views after a write do not each wait for one."""
+    if not COMPUTE_ON_WRITE:
+        return
     with _stores_lock:
         store = _stores.get(engine)
     if store is None:

@@ -13,6 +13,7 @@ from yrdplan.reports.maps import MapArea, render_svg_map
 from yrdplan.services import index_builds
 from yrdplan.services import regional as service
 from yrdplan.store.repos import regions as region_repo
+from yrdplan.web.views.regional_results import BenchmarkResultPublic, BenchmarkRow, ExcludedRegion
 
 #: Groupings the disparity page offers: code -> (the ``by`` argument, default regions).
 GROUPINGS = {
@@ -77,12 +78,6 @@ class MeasuresPublic(BaseModel):
     max_min_ratio: float | None
 
 
-class ExcludedPublic(BaseModel):
-    code: str
-    name: str
-    reason: str  # no_value, no_weight, not_positive, too_many_missing
-
-
 class ConvergencePublic(BaseModel):
     start: str
     end: str
@@ -117,7 +112,7 @@ class DisparityPagePublic(BaseModel):
     decomposition: dict[str, DecompositionPublic | None]
     convergence: ConvergencePublic | None
     map: list[MapCell]
-    excluded: list[ExcludedPublic]
+    excluded: list[ExcludedRegion]
     skipped_periods: list[str]  # periods with data that no measure can use (e.g. negative values)
     simulated: bool
 
@@ -200,7 +195,7 @@ def disparity_page(
         },
         convergence=convergence,
         map=cells,
-        excluded=[ExcludedPublic(**e) for e in (latest or {}).get("excluded", [])],
+        excluded=[ExcludedRegion(**e) for e in (latest or {}).get("excluded", [])],
         skipped_periods=[row["period"] for row in over["skipped"]],
         simulated=over["simulated"],
     )
@@ -300,7 +295,7 @@ class IndexPagePublic(BaseModel):
     dimensions: list[DimensionPublic]
     indicators: list[IndicatorWeightPublic]
     warnings: list[str]
-    excluded: list[ExcludedPublic]
+    excluded: list[ExcludedRegion]
     config: dict
     can_build: bool
 
@@ -328,7 +323,7 @@ def index_page(
         dimensions=[DimensionPublic(**d) for d in table["dimensions"]],
         indicators=[IndicatorWeightPublic(**i) for i in table["indicators"]],
         warnings=table["warnings"],
-        excluded=[ExcludedPublic(**e) for e in table["excluded"]],
+        excluded=[ExcludedRegion(**e) for e in table["excluded"]],
         config=table["config"],
         can_build=can_build,
     )
@@ -337,36 +332,9 @@ def index_page(
 # -- benchmarking -------------------------------------------------------------------------------
 
 
-class BenchmarkRow(BaseModel):
-    code: str
-    name: str
-    value: float
-    rank: int
-    gap_best: float
-    gap_best_pct: float | None
-    gap_top_quartile: float
-    gap_peer_best: float | None
-    previous_rank: int | None
-    rank_change: int | None
+class BenchmarkPagePublic(BenchmarkResultPublic):
+    """The API's answer and the indicators to choose from."""
 
-
-class BenchmarkPagePublic(BaseModel):
-    indicator: str
-    indicator_name: str
-    unit: str
-    direction: str
-    period: str
-    previous: str | None
-    regions: str
-    peers: str | None
-    field_size: int
-    best: float
-    best_region: str
-    top_quartile: float
-    peer_best: float | None
-    rows: list[BenchmarkRow]
-    excluded: list[ExcludedPublic]
-    simulated: bool
     indicators: list[IndicatorChoice]
 
 
