@@ -492,7 +492,7 @@ def start_server(
     port: int,
     log: Path,
     tokens: dict[str, str],
-    compute_on_write: bool = True,
+    compute_on_write: bool = False,
 ) -> subprocess.Popen:
     command = [
         sys.executable,
@@ -507,8 +507,7 @@ def start_server(
         str(workers),
     ]
     env = os.environ | {"YRDPLAN_DATABASE_URL": url}
-    if not compute_on_write:
-        env["YRDPLAN_COMPUTE_ON_WRITE"] = "0"
+    env["YRDPLAN_COMPUTE_ON_WRITE"] = "1" if compute_on_write else "0"
     server = subprocess.Popen(
         command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, start_new_session=True
     )
@@ -540,7 +539,7 @@ def measure(name: str, url: str, workers: int, args, workdir: Path) -> None:
     tokens = prepare(url, args.scale)
     port = free_port()
     server = start_server(
-        url, workers, port, workdir / f"server-{name}.log", tokens, not args.no_compute_on_write
+        url, workers, port, workdir / f"server-{name}.log", tokens, args.compute_on_write
     )
     try:
         single = asyncio.run(single_requests(port, tokens))
@@ -580,9 +579,9 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=1, help="grow the demo this many times")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
-        "--no-compute-on-write",
+        "--compute-on-write",
         action="store_true",
-        help="leave rebuilds after a write to the next page view (the comparison)",
+        help="rebuild results in demand right after each write (off by default; to compare)",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="yrdplan-bench-web-") as tmp:

@@ -214,9 +214,12 @@ def test_a_write_bumps_the_versions_of_the_tables_it_wrote_and_a_rollback_none(d
         assert read_versions(session) == after
 
 
-def test_a_write_builds_again_what_pages_asked_for_before_the_next_page_view(client, database):
-    """Compute on write: a result in demand is built again right after a write that changes its
-    data, so the next view reads it ready; what nobody asked for is not built."""
+def test_a_write_builds_again_what_pages_asked_for_before_the_next_page_view(
+    client, database, monkeypatch
+):
+    """Compute on write (when switched on): a result in demand is built again right after a write
+    that changes its data, so the next view reads it ready; what nobody asked for is not built."""
+    monkeypatch.setattr(computed, "COMPUTE_ON_WRITE", True)
     login(client, "viewer")
     url = "/tasks/completion?format=json"
     for _ in range(2):  # the first read stores the monitoring run; the second builds on it

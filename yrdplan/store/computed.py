@@ -68,8 +68,9 @@ MAX_ENTRIES = 512
 #: data (compute on write), so that the next page view finds it ready; at most this many per write.
 IN_DEMAND_SECONDS = 60.0
 MAX_REBUILDS_PER_WRITE = 32
-#: ``YRDPLAN_COMPUTE_ON_WRITE=0`` leaves every rebuild to the next page view (to compare the two).
-COMPUTE_ON_WRITE = os.environ.get("YRDPLAN_COMPUTE_ON_WRITE", "1") != "0"
+#: Off unless ``YRDPLAN_COMPUTE_ON_WRITE=1``: measured, rebuilding every result in demand after
+#: each write cost more than it saved (docs/performance.md, "Compute on write").
+COMPUTE_ON_WRITE = os.environ.get("YRDPLAN_COMPUTE_ON_WRITE", "0") == "1"
 _rebuilding: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "yrdplan_rebuilding", default=False
 )
