@@ -8,6 +8,7 @@ import re
 import pytest
 from browser import SCREENSHOTS, browser_page, log_in, running_server, screenshot
 from docx import Document as read_docx
+from web_helpers import publish_a_bulletin
 
 from yrdplan.settings import load_settings
 from yrdplan.web.app import create_app
@@ -88,14 +89,7 @@ def test_build_publish_and_read_as_the_public(base_url):
 
 
 def test_an_anonymous_visitor_sees_the_portal_until_the_office_closes_it(database, base_url):
-    from yrdplan.domain.people import SYSTEM_CALLER
-    from yrdplan.services import bulletins
-    from yrdplan.store.repos import tasks as task_repo
-
-    with database.write() as session:
-        cycle = max(task_repo.cycles(session), key=lambda c: c.id)
-        bulletin = bulletins.create_bulletin(session, SYSTEM_CALLER, cycle_id=cycle.id)
-        bulletins.publish(session, SYSTEM_CALLER, bulletin.id)
+    publish_a_bulletin(database)
     with browser_page() as page:
         page.goto(base_url)  # the home page of someone not logged in is the portal
         assert page.url == f"{base_url}/public"

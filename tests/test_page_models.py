@@ -9,11 +9,9 @@ from typing import get_args, get_origin
 import pytest
 from access_matrix import PLAN, client_as, fill, path_values
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import select
-from web_helpers import app_routes
+from web_helpers import app_routes, publish_a_bulletin
 
 from yrdplan.settings import load_settings
-from yrdplan.store.schema import ReportingCycle
 from yrdplan.web import render
 from yrdplan.web.app import create_app
 from yrdplan.web.i18n import MESSAGES
@@ -100,20 +98,9 @@ def test_every_get_route_is_in_the_schema_with_a_model(app):
     assert missing == []
 
 
-def _publish_a_bulletin(database) -> int:
-    """The portal shows only what is published; the walk's own bulletin stays a draft."""
-    from yrdplan.domain.people import SYSTEM_CALLER
-    from yrdplan.services import bulletins
-
-    with database.write() as session:
-        cycle_id = session.scalar(select(ReportingCycle.id).order_by(ReportingCycle.id))
-        bulletin = bulletins.create_bulletin(session, SYSTEM_CALLER, cycle_id=cycle_id)
-        return bulletins.publish(session, SYSTEM_CALLER, bulletin.id).id
-
-
 def test_every_json_twin_validates_against_its_declared_model(app, database):
     values = path_values(database)
-    published = str(_publish_a_bulletin(database))
+    published = str(publish_a_bulletin(database))
     routes = _get_routes(app)
     assert len(routes) > 60
     answered: set[str] = set()

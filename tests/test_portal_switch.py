@@ -14,14 +14,13 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from web_helpers import csrf_of, login
+from web_helpers import csrf_of, login, publish_a_bulletin
 
 from yrdplan.domain.people import SYSTEM_CALLER
 from yrdplan.errors import PermissionDenied
 from yrdplan.services import bulletins, feedback, portal
 from yrdplan.settings import load_settings
 from yrdplan.store.database import connect
-from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.schema import PublicFeedback
 from yrdplan.web.app import create_app
 
@@ -32,11 +31,7 @@ CLOSED_ZH = "公众参与门户已关闭"
 def site(any_default_url):
     """The demo database with one published 通报, served."""
     database = connect(any_default_url)
-    with database.write() as session:
-        cycle = max(task_repo.cycles(session), key=lambda c: c.id)
-        bulletin = bulletins.create_bulletin(session, SYSTEM_CALLER, cycle_id=cycle.id)
-        bulletins.publish(session, SYSTEM_CALLER, bulletin.id)
-        bulletin_id = bulletin.id
+    bulletin_id = publish_a_bulletin(database)
     app = create_app(load_settings(database_url=database.url), database)
     yield app, database, bulletin_id
     database.dispose()

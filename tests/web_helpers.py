@@ -31,3 +31,15 @@ def app_routes(app):
             yield from route.effective_route_contexts()
         elif hasattr(route, "methods"):
             yield route
+
+
+def publish_a_bulletin(database) -> int:
+    """A 通报 of the latest reporting cycle, published: what the public portal shows."""
+    from yrdplan.domain.people import SYSTEM_CALLER
+    from yrdplan.services import bulletins
+    from yrdplan.store.repos import tasks as task_repo
+
+    with database.write() as session:
+        cycle = max(task_repo.cycles(session), key=lambda c: c.id)
+        bulletin = bulletins.create_bulletin(session, SYSTEM_CALLER, cycle_id=cycle.id)
+        return bulletins.publish(session, SYSTEM_CALLER, bulletin.id).id

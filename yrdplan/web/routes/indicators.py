@@ -130,12 +130,12 @@ def indicator_page(
 
     data = dict(cached(session, key, build))
     # Kept apart from the series, map and chart: accepting a report changes the tasks only.
-    shown = (data["indicator"]["code"], tuple(r["code"] for r in data["regions"]))
+    shown_code, shown_regions = data["indicator"]["code"], [r["code"] for r in data["regions"]]
     data["tasks"] = cached(
         session,
-        ("indicators.one.tasks", *shown),
+        ("indicators.one.tasks", shown_code, tuple(shown_regions)),
         lambda s: [
-            t.model_dump(mode="json") for t in views.indicator_tasks(s, shown[0], list(shown[1]))
+            t.model_dump(mode="json") for t in views.indicator_tasks(s, shown_code, shown_regions)
         ],
     )
     data["can_edit"] = _can_import(user)
