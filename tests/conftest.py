@@ -53,10 +53,20 @@ def create_pg_database(admin_url: str, template: str | None = None) -> str:
     return _with_database(admin_url, name)
 
 
+def drop_pg_database(admin_url: str, url: str) -> None:
+    """Drop a test's database, closing what still holds it (CI machines can be short of disk)."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()
+
+
 @pytest.fixture
-def pg_url(pg_server) -> str:
-    """A new, empty PostgreSQL database for this test."""
-    return create_pg_database(pg_server)
+def pg_url(pg_server) -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test, dropped after it."""
+    url = create_pg_database(pg_server)
+    yield url
+    drop_pg_database(pg_server, url)
 
 
 @pytest.fixture
@@ -65,11 +75,15 @@ def sqlite_url(tmp_path) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path) -> str:
+def empty_url(request, tmp_path) -> Iterator[str]:
     """An empty database URL on each backend."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.db'}"
-    return create_pg_database(request.getfixturevalue("pg_server"))
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    pg_server = request.getfixturevalue("pg_server")
+    url = create_pg_database(pg_server)
+    yield url
+    drop_pg_database(pg_server, url)
 
 
 @pytest.fixture(scope="session")
@@ -95,15 +109,26 @@ def default_pg_template(pg_server) -> str:
     return make_url(url).database
 
 
+@pytest.fixture
+def pg_default_url(pg_server, default_pg_template) -> Iterator[str]:
+    """An initialised default PostgreSQL database of this test's own, dropped after it."""
+    url = create_pg_database(pg_server, template=default_pg_template)
+    yield url
+    drop_pg_database(pg_server, url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_default_url(request, default_sqlite_template, tmp_path) -> str:
-    """An initialised default database on each backend."""
+def any_default_url(request, default_sqlite_template, tmp_path) -> Iterator[str]:
+    """An initialised default database on each backend (the PostgreSQL one dropped after)."""
     if request.param == "sqlite":
         path = tmp_path / "yrdplan.db"
         shutil.copy(default_sqlite_template, path)
-        return f"sqlite:///{path}"
+        yield f"sqlite:///{path}"
+        return
     pg_server = request.getfixturevalue("pg_server")
-    return create_pg_database(pg_server, template=request.getfixturevalue("default_pg_template"))
+    url = create_pg_database(pg_server, template=request.getfixturevalue("default_pg_template"))
+    yield url
+    drop_pg_database(pg_server, url)
 
 
 @pytest.fixture

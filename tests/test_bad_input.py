@@ -290,11 +290,8 @@ def test_every_write_route_refuses_bad_input_naming_the_field_sqlite(default_url
 PG_KINDS = {"1 MB string", "NUL", "C1 control", "U+2028", "not UTF-8 JSON", "GBK form", "deep JSON"}
 
 
-def test_every_write_route_refuses_bad_input_on_postgresql(pg_server, default_pg_template):
-    from conftest import create_pg_database
-
-    url = create_pg_database(pg_server, template=default_pg_template)
-    failures, sent = sweep(url, PG_KINDS)
+def test_every_write_route_refuses_bad_input_on_postgresql(pg_default_url):
+    failures, sent = sweep(pg_default_url, PG_KINDS)
     assert sent > 200
     assert failures == [], "\n".join(failures)
 

@@ -17,7 +17,6 @@ import time
 import urllib.request
 
 import pytest
-from conftest import create_pg_database
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -100,8 +99,8 @@ def _get(port: int, path: str, headers: dict[str, str]) -> bytes:
 
 
 @pytest.mark.postgres
-def test_serve_with_two_workers_answers_like_one_app(pg_server, default_pg_template):
-    url = create_pg_database(pg_server, template=default_pg_template)
+def test_serve_with_two_workers_answers_like_one_app(pg_default_url):
+    url = pg_default_url
     single = _worker(url)
     port = _free_port()
     command = [sys.executable, "-c", "from yrdplan.cli.main import run; run()", "serve"]
