@@ -133,6 +133,26 @@ def test_a_renamed_city_reaches_the_region_list_the_map_and_its_page(client, dat
     assert after["/regions/320100?format=json"].json()["region"]["name"] == "宁城市"
 
 
+def test_a_write_that_rolls_back_leaves_nothing_of_it_kept(client, database):
+    """A view read inside a write session sees that session's change, and is not kept: after the
+    rollback, pages show the data as they were."""
+    from yrdplan.web.views import regions as region_views
+
+    login(client, "viewer")
+    before = _kept(client, "/regions?format=json")
+    with pytest.raises(RuntimeError), database.write() as session:
+        city = session.scalars(
+            select(Region).where(Region.code == "320100", Region.valid_to.is_(None))
+        ).one()
+        city.name = "宁城市"
+        inside = computed.cached(session, ("regions.view",), region_views.regions_page)
+        assert {c.code: c.name for c in inside.cities}["320100"] == "宁城市"
+        raise RuntimeError("roll back")
+    again = client.get("/regions?format=json")
+    assert again.content == before.content
+    assert {c["code"]: c["name"] for c in again.json()["cities"]}["320100"] == "南京市"
+
+
 def test_reports_reach_the_reporter_the_review_queue_and_completion(client, database):
     login(client, "viewer")  # anonymous visitors see only the portal
     reporter, office = _token(database, "nj_fgw"), _token(database, "office")
@@ -172,6 +192,12 @@ def test_reports_reach_the_reporter_the_review_queue_and_completion(client, data
         headers=office,
     )
     assert accepted.status_code == 200, accepted.text
+    # The accepted report moves the task itself: "my tasks" keeps its tasks apart from its
+    # reports, and both parts show the change.
+    mine = _changed(client, "/tasks/mine?format=json", mine, reporter)
+    assert next(t for t in mine.json()["tasks"] if t["id"] == task["id"])["percent"] == 100
+    shown = next(t for c in mine.json()["cycles"] for t in c["tasks"] if t["id"] == task["id"])
+    assert (shown["percent"], shown["report"]["review_state"]) == (100, "accepted")
     completion = _changed(client, "/tasks/completion?format=json", completion)
     overview = _changed(client, "/?format=json", overview)
     plan = task["plan"]

@@ -28,7 +28,7 @@ from yrdplan.analytics.completion import (
 )
 from yrdplan.errors import InputError
 from yrdplan.services.tasks import evaluate
-from yrdplan.store.computed import shared
+from yrdplan.store.computed import cached, shared
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
 from yrdplan.store.repos.regions import region_names
@@ -150,6 +150,25 @@ def completion_rows(
         )
         rows += _rows_for(session, forest, by, statuses)
     return _merge(rows)
+
+
+def completion_by_plan(session: Session) -> dict[str, dict]:
+    """Today's row of every confirmed plan by its code, kept: the overview, the completion page
+    and the task boards all show them, and one roll-up serves them all until a task changes."""
+    return cached(
+        session,
+        ("completion.by_plan",),
+        lambda s: {row["group"]: row for row in completion_rows(s, None, "plan")},
+    )
+
+
+def plan_completion(session: Session, plan: Plan, *, as_of: date | None = None) -> dict | None:
+    """One plan's row (``None`` when it has no tasks); today's comes from
+    :func:`completion_by_plan` when the plan is confirmed."""
+    if as_of is None and plan.status == "confirmed":
+        return completion_by_plan(session).get(plan.code)
+    rows = completion_rows(session, plan.id, "plan", as_of=as_of)
+    return rows[0] if rows else None
 
 
 def _forest(session: Session, plan: Plan) -> _Forest:

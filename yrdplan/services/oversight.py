@@ -12,7 +12,7 @@ from yrdplan.domain.people import UserInfo
 from yrdplan.services import cycles as cycle_service
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller
-from yrdplan.services.completion import completion_rows
+from yrdplan.services.completion import plan_completion
 from yrdplan.services.task_access import visible_task_ids
 from yrdplan.store.repos import plans as plan_repo
 from yrdplan.store.repos import tasks as task_repo
@@ -121,9 +121,12 @@ def plan_summaries(
         mine = tasks if visible is None else [t for t in tasks if t.id in visible]
         if visible is not None and not mine:
             continue
-        (row,) = completion_rows(session, plan.id, "plan", as_of=as_of) or [
-            {"total": 0, "completed": 0, "rate": None, "suspended": 0}
-        ]
+        row = plan_completion(session, plan, as_of=as_of) or {
+            "total": 0,
+            "completed": 0,
+            "rate": None,
+            "suspended": 0,
+        }
         result.append(
             {
                 "id": plan.id,

@@ -54,7 +54,13 @@ from yrdplan import __version__
 from yrdplan.domain.people import UserInfo
 from yrdplan.store.engine import IMMEDIATE
 from yrdplan.store.schema import ComputedResult, utcnow
-from yrdplan.store.versions import current_versions, note_reads, on_commit, tracking_reads
+from yrdplan.store.versions import (
+    current_versions,
+    has_uncommitted_writes,
+    note_reads,
+    on_commit,
+    tracking_reads,
+)
 
 logger = logging.getLogger(__name__)
 _pending: contextvars.ContextVar[list | None] = contextvars.ContextVar(
@@ -151,6 +157,9 @@ def cached(session: Session, key: tuple, build: Callable[[Session], T], *, share
     result is also stored in the database (``computed_results``) for the other workers; turn it
     off for results that are stored elsewhere already or too big to copy.
     """
+    if has_uncommitted_writes(session):
+        # Built from data that may yet roll back, under versions not yet bumped: not to be kept.
+        return build(session)
     store = _store_for(session)
     full_key = (*key, date.today())
     if not _rebuilding.get():

@@ -140,6 +140,12 @@ def _changed(session: Session) -> set[str]:
     return session.info.setdefault(_CHANGED, set())
 
 
+def has_uncommitted_writes(session: Session) -> bool:
+    """Whether the session's transaction changed data (flushed or not) it has not committed."""
+    written = session.info.get(_CHANGED, set()) - UNVERSIONED
+    return bool(written or session.new or session.deleted or session.dirty)
+
+
 def _note_flush(session: Session, _flush_context, _instances) -> None:
     changed = _changed(session)
     for obj in (*session.new, *session.deleted):

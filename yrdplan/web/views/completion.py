@@ -69,7 +69,7 @@ def completion_page(session: Session, plan_code: str | None) -> CompletionPagePu
     titles = {p.code: p.title for p in plans}
     by_plan = [
         CompletionPublic(**row, title=titles.get(row["group"], row["group"]))
-        for row in completion_service.completion_rows(session, None, "plan")
+        for row in completion_service.completion_by_plan(session).values()
     ]
     plan = plan_repo.find_plan(session, plan_code) if plan_code else None
     if plan is None and plans:

@@ -6,6 +6,7 @@ models."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -183,14 +184,79 @@ def mine_page(session: Session, user: UserInfo, *, today: date | None = None) ->
     return cached(session, ("delivery.mine", who(user)), lambda s: _mine(s, user, None))
 
 
+@dataclass(frozen=True)
+class _OpenCycle:
+    public: dict  # cycle_service.cycle_public
+    rows: list[dict]  # the unit's task rows in this cycle's plan
+    expected: frozenset[int]  # the task ids this cycle expects the unit's report on
+
+
+@dataclass(frozen=True)
+class _MyTasks:
+    """Everything on "my tasks" but the reports and the reminders (which read them): a report
+    submitted or reviewed anywhere leaves it valid, and only those are read again."""
+
+    unit: task_views.UnitPublic
+    rows: list[dict]
+    cycles: list[_OpenCycle]
+
+
 def _mine(session: Session, user: UserInfo, today: date | None) -> MinePagePublic:
     user = require_caller(user)
-    today = today or date.today()
     statuses = list(cycle_service.REPORTABLE_STATUSES)
     if user.role != "unit_reporter" or not user.unit_id:
         return MinePagePublic(
             unit=None, reminders=[], cycles=[], tasks=[], reportable_statuses=statuses
         )
+    if today is None:
+        mine = cached(
+            session, ("delivery.mine.tasks", who(user)), lambda s: _my_tasks(s, user, date.today())
+        )
+    else:
+        mine = _my_tasks(session, user, today)
+    reports = task_repo.reports(
+        session,
+        cycle_ids=[c.public["id"] for c in mine.cycles],
+        task_ids=[r["id"] for r in mine.rows],
+    )
+    described = {
+        (d["cycle_id"], d["task_id"]): d
+        for d in cycle_service.describe_reports(
+            session, [r for r in reports if r.unit_id == user.unit_id]
+        )
+    }
+    cycles = []
+    for cycle in mine.cycles:
+        entries = []
+        for row in cycle.rows:
+            report = described.get((cycle.public["id"], row["id"]))
+            owed = row["role"] == "lead" and row["id"] in cycle.expected
+            returned = report is not None and report["review_state"] == "returned"
+            entries.append(
+                OwedTaskPublic(
+                    **row,
+                    report=report,
+                    expected=owed,
+                    needs_report=(owed and not report) or returned,
+                )
+            )
+        cycles.append(
+            MyCyclePublic(
+                **cycle.public,
+                tasks=entries,
+                owed=sum(1 for e in entries if e.expected and not e.report),
+            )
+        )
+    return MinePagePublic(
+        unit=mine.unit,
+        reminders=reminders.my_reminders(session, user, today=today),
+        cycles=cycles,
+        tasks=[MyTaskPublic(**row) for row in mine.rows],
+        reportable_statuses=statuses,
+    )
+
+
+def _my_tasks(session: Session, user: UserInfo, today: date) -> _MyTasks:
     unit = task_service.unit_by_id(session, user.unit_id)
     ids = task_repo.task_ids_of_unit(session, user.unit_id)
     tasks = list(task_service.tasks_by_ids(session, ids).values())
@@ -206,39 +272,14 @@ def _mine(session: Session, user: UserInfo, today: date | None) -> MinePagePubli
     }
     cycles = []
     for cycle in open_now:
-        mine = [r for r in rows if cycle.plan_id is None or r["plan"] == codes.get(cycle.plan_id)]
-        if not mine:
-            continue
-        reports = [
-            r
-            for r in task_repo.reports(
-                session, cycle_ids=[cycle.id], task_ids=[r["id"] for r in mine]
-            )
-            if r.unit_id == user.unit_id
+        in_cycle = [
+            r for r in rows if cycle.plan_id is None or r["plan"] == codes.get(cycle.plan_id)
         ]
-        described = {d["task_id"]: d for d in cycle_service.describe_reports(session, reports)}
-        expected = {t.id for t, _ in cycle_service.expected_pairs(session, cycle)}
-        entries = []
-        for row in mine:
-            report = described.get(row["id"])
-            owed = row["role"] == "lead" and row["id"] in expected
-            returned = report is not None and report["review_state"] == "returned"
-            entries.append(
-                OwedTaskPublic(
-                    **row,
-                    report=report,
-                    expected=owed,
-                    needs_report=(owed and not report) or returned,
-                )
-            )
-        cycles.append(
-            MyCyclePublic(
-                **cycle_service.cycle_public(cycle, codes.get(cycle.plan_id)),
-                tasks=entries,
-                owed=sum(1 for e in entries if e.expected and not e.report),
-            )
-        )
-    return MinePagePublic(
+        if in_cycle:
+            expected = {t.id for t, _ in cycle_service.expected_pairs(session, cycle)}
+            public = cycle_service.cycle_public(cycle, codes.get(cycle.plan_id))
+            cycles.append(_OpenCycle(public, in_cycle, frozenset(expected)))
+    return _MyTasks(
         unit=task_views.UnitPublic(
             id=unit.id,
             code=unit.code,
@@ -247,10 +288,8 @@ def _mine(session: Session, user: UserInfo, today: date | None) -> MinePagePubli
             region=unit.region_code,
             aliases=list(unit.aliases or []),
         ),
-        reminders=reminders.my_reminders(session, user, today=today),
+        rows=rows,
         cycles=cycles,
-        tasks=[MyTaskPublic(**row) for row in rows],
-        reportable_statuses=statuses,
     )
 
 

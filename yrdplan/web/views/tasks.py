@@ -24,7 +24,7 @@ from yrdplan.services import cycles as cycle_service
 from yrdplan.services import delivery_settings, oversight
 from yrdplan.services import tasks as task_service
 from yrdplan.services.callers import require_caller
-from yrdplan.services.completion import completion_rows
+from yrdplan.services.completion import plan_completion
 from yrdplan.services.task_access import readable_task, visible_task_ids
 from yrdplan.services.units import list_units, unit_public
 from yrdplan.store.repos import plans as plan_repo
@@ -212,7 +212,7 @@ def board_page(
     plan = plan_repo.find_plan(session, plan_ref_text)
     every = task_service.task_rows(session, plan.id, user, as_of=as_of)
     rows = task_service.filter_rows(session, every, filters, plan.id)
-    (completion,) = completion_rows(session, plan.id, "plan", as_of=as_of) or [None]
+    completion = plan_completion(session, plan, as_of=as_of)
     return BoardPagePublic(
         plan=plan_ref(plan),
         filters=BoardFiltersPublic(
