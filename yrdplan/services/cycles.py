@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yrdplan.analytics.completion import reporting_completeness
@@ -454,11 +455,12 @@ def describe_reports(session: Session, reports: list[ProgressReport]) -> list[di
 
     units = task_repo.units_by_id(session, {r.unit_id for r in reports})
     user_ids = {r.submitted_by for r in reports} | {r.reviewed_by for r in reports}
-    users = {
-        u.id: u.display_name or u.username
-        for u in (session.get(User, i) for i in user_ids if i)
-        if u is not None
-    }
+    rows = session.execute(
+        select(User.id, User.display_name, User.username).where(
+            User.id.in_(sorted(i for i in user_ids if i))
+        )
+    )
+    users = {row.id: row.display_name or row.username for row in rows}
     evidence = task_repo.evidence_of(session, [r.id for r in reports])
     cycles = {c: task_repo.get_cycle(session, c) for c in {r.cycle_id for r in reports}}
     return [
@@ -482,14 +484,14 @@ def list_reports(
     visible = visible_task_ids(session, user)
     if task_id is not None:
         readable_task(session, user, task_id)
+    # A unit reporter's own tasks are asked for by id: the database leaves the others out.
+    task_ids = [task_id] if task_id is not None else visible
     rows = task_repo.reports(
         session,
         cycle_ids=[cycle_id] if cycle_id is not None else None,
-        task_ids=[task_id] if task_id is not None else None,
+        task_ids=sorted(task_ids) if task_ids is not None else None,
         review_state=review_state,
     )
-    if visible is not None:
-        rows = [r for r in rows if r.task_id in visible]
     rows.sort(key=lambda r: (-r.cycle_id, r.task_id, r.unit_id))
     return describe_reports(session, rows)
 
