@@ -27,6 +27,7 @@ from yrdplan.analytics.completion import (
     subtask_weights,
 )
 from yrdplan.errors import InputError
+from yrdplan.services.delivery_settings import lagging_margin
 from yrdplan.services.tasks import evaluate
 from yrdplan.store.computed import cached, shared
 from yrdplan.store.repos import plans as plan_repo
@@ -139,6 +140,8 @@ def completion_rows(
     if by in ("area", "unit") and plan_ref is None:
         raise InputError(f"completion by {by} needs a plan (--plan)")
     rows = []
+    if margin is None:
+        margin = shared(session, ("lagging_margin",), partial(lagging_margin, session))
     for plan in _plans(session, plan_ref):
         forest = _forest(session, plan)
         if not forest.tasks:
@@ -146,7 +149,7 @@ def completion_rows(
         statuses = shared(
             session,
             ("completion.statuses", plan.id, as_of, margin),
-            partial(evaluate, session, forest.own, as_of=as_of, margin=margin),
+            partial(evaluate, session, forest.own, as_of=as_of, margin=margin, tree=forest.tasks),
         )
         rows += _rows_for(session, forest, by, statuses)
     return _merge(rows)

@@ -56,18 +56,24 @@ def _nan_to_none(value: float) -> float | None:
 
 
 def evaluate(
-    session: Session, tasks: list[Task], *, as_of: date | None = None, margin: float | None = None
+    session: Session,
+    tasks: list[Task],
+    *,
+    as_of: date | None = None,
+    margin: float | None = None,
+    tree: list[Task] | None = None,
 ) -> dict[int, Evaluated]:
     """Statuses of ``tasks`` (and of every task below them), keyed by task id.
 
     Progress rolls up from sub-tasks and from tasks of lower plans that decompose a task.
-    A task's start is its own start date, else the date its plan was issued.
+    A task's start is its own start date, else the date its plan was issued. ``tree``: the
+    tasks with everything below them (``task_repo.task_tree``), when the caller has it already.
     """
     if not tasks:
         return {}
     as_of = as_of or date.today()
     margin = lagging_margin(session) if margin is None else margin
-    tree = task_repo.task_tree(session, tasks)
+    tree = task_repo.task_tree(session, tasks) if tree is None else tree
     index = {t.id: i for i, t in enumerate(tree)}
 
     def parent_of(task: Task) -> int:
