@@ -174,6 +174,11 @@ def plan_completion(session: Session, plan: Plan, *, as_of: date | None = None) 
     return rows[0] if rows else None
 
 
+def plan_tasks(session: Session, plan: Plan) -> list[Task]:
+    """The plan's own tasks, read once per build: its completion forest's."""
+    return _forest(session, plan).own
+
+
 def _forest(session: Session, plan: Plan) -> _Forest:
     # A page that shows a plan by plan, area, unit, region and over time reads its forest once.
     return shared(session, ("completion.forest", plan.id), lambda: _Forest(session, plan))

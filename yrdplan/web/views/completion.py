@@ -12,7 +12,6 @@ from yrdplan.services import completion as completion_service
 from yrdplan.services import oversight
 from yrdplan.services.callers import require_caller
 from yrdplan.store.repos import plans as plan_repo
-from yrdplan.store.repos import tasks as task_repo
 from yrdplan.web.views.tasks import (
     CompletionPublic,
     PlanRefPublic,
@@ -71,21 +70,23 @@ def completion_page(session: Session, plan_code: str | None) -> CompletionPagePu
         CompletionPublic(**row, title=titles.get(row["group"], row["group"]))
         for row in completion_service.completion_by_plan(session).values()
     ]
+    # By round reads every confirmed plan's tasks; what follows reuses them (plan_tasks).
+    by_round = [
+        CompletionPublic(**row)
+        for row in completion_service.completion_rows(session, None, "round")
+    ]
     plan = plan_repo.find_plan(session, plan_code) if plan_code else None
     if plan is None and plans:
         # The plan with the most assigned tasks is the one worth showing first.
         assigned = {
-            p.id: sum(1 for t in task_repo.tasks_of_plan(session, p.id) if t.lead_unit_id)
+            p.id: sum(1 for t in completion_service.plan_tasks(session, p) if t.lead_unit_id)
             for p in plans
         }
         plan = max(plans, key=lambda p: (assigned[p.id], -p.id))
     page = CompletionPagePublic(
         plans=[plan_ref(p) for p in plans],
         by_plan=by_plan,
-        by_round=[
-            CompletionPublic(**row)
-            for row in completion_service.completion_rows(session, None, "round")
-        ],
+        by_round=by_round,
         plan=plan_ref(plan) if plan else None,
     )
     if plan is None:
@@ -97,7 +98,7 @@ def completion_page(session: Session, plan_code: str | None) -> CompletionPagePu
         CompletionPointPublic(**row)
         for row in completion_service.completion_trend(session, plan.id)
     ]
-    page.has_simulated = any(t.is_simulated for t in task_repo.tasks_of_plan(session, plan.id))
+    page.has_simulated = any(t.is_simulated for t in completion_service.plan_tasks(session, plan))
     return page
 
 
