@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,20 +54,26 @@ def create_pg_database(admin_url: str, template: str | None = None) -> str:
     return _with_database(admin_url, name)
 
 
-def drop_pg_database(admin_url: str, url: str) -> None:
-    """Drop a test's database, closing what still holds it (CI machines can be short of disk)."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
+@contextmanager
+def pg_database(admin_url: str, template: str | None = None) -> Iterator[str]:
+    """A new database for the block, dropped after it with whatever still holds it (CI machines
+    can be short of disk)."""
+    url = create_pg_database(admin_url, template)
+    try:
+        yield url
+    finally:
+        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            name = make_url(url).database
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 @pytest.fixture
 def pg_url(pg_server) -> Iterator[str]:
     """A new, empty PostgreSQL database for this test, dropped after it."""
-    url = create_pg_database(pg_server)
-    yield url
-    drop_pg_database(pg_server, url)
+    with pg_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture
@@ -80,10 +87,8 @@ def empty_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    pg_server = request.getfixturevalue("pg_server")
-    url = create_pg_database(pg_server)
-    yield url
-    drop_pg_database(pg_server, url)
+    with pg_database(request.getfixturevalue("pg_server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -112,23 +117,19 @@ def default_pg_template(pg_server) -> str:
 @pytest.fixture
 def pg_default_url(pg_server, default_pg_template) -> Iterator[str]:
     """An initialised default PostgreSQL database of this test's own, dropped after it."""
-    url = create_pg_database(pg_server, template=default_pg_template)
-    yield url
-    drop_pg_database(pg_server, url)
+    with pg_database(pg_server, template=default_pg_template) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_default_url(request, default_sqlite_template, tmp_path) -> Iterator[str]:
+def any_default_url(request) -> Iterator[str]:
     """An initialised default database on each backend (the PostgreSQL one dropped after)."""
     if request.param == "sqlite":
-        path = tmp_path / "yrdplan.db"
-        shutil.copy(default_sqlite_template, path)
-        yield f"sqlite:///{path}"
+        yield request.getfixturevalue("default_url")
         return
-    pg_server = request.getfixturevalue("pg_server")
-    url = create_pg_database(pg_server, template=request.getfixturevalue("default_pg_template"))
-    yield url
-    drop_pg_database(pg_server, url)
+    template = request.getfixturevalue("default_pg_template")
+    with pg_database(request.getfixturevalue("pg_server"), template) as url:
+        yield url
 
 
 @pytest.fixture

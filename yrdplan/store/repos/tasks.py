@@ -232,12 +232,15 @@ def reports(
     cycle_ids: Iterable[int] | None = None,
     task_ids: Iterable[int] | None = None,
     review_state: str | None = None,
+    unit_id: int | None = None,
 ) -> list[ProgressReport]:
     query = select(ProgressReport).order_by(ProgressReport.id)
     if cycle_ids is not None:
         query = query.where(ProgressReport.cycle_id.in_(list(cycle_ids)))
     if task_ids is not None:
         query = query.where(ProgressReport.task_id.in_(list(task_ids)))
+    if unit_id is not None:
+        query = query.where(ProgressReport.unit_id == unit_id)
     if review_state is not None:
         query = query.where(ProgressReport.review_state == review_state)
     return list(session.scalars(query))

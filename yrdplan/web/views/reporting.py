@@ -218,12 +218,10 @@ def _mine(session: Session, user: UserInfo, today: date | None) -> MinePagePubli
         session,
         cycle_ids=[c.public["id"] for c in mine.cycles],
         task_ids=[r["id"] for r in mine.rows],
+        unit_id=user.unit_id,
     )
     described = {
-        (d["cycle_id"], d["task_id"]): d
-        for d in cycle_service.describe_reports(
-            session, [r for r in reports if r.unit_id == user.unit_id]
-        )
+        (d["cycle_id"], d["task_id"]): d for d in cycle_service.describe_reports(session, reports)
     }
     cycles = []
     for cycle in mine.cycles:
